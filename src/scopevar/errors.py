@@ -1,0 +1,154 @@
+"""Every error scopevar raises: one class per failure.
+
+Each class subclasses what TensorFlow raises for the same failure (``ValueError``,
+``TypeError``, ``tf.errors.NotFoundError``, ...), so TF-style ``except`` clauses keep working.
+Messages start with TF's own text and then say how to fix it.
+
+TensorFlow's ``tf.errors`` classes are mirrored here (``OpError`` and its subclasses) so that
+``except tf.errors.NotFoundError`` works with ``import scopevar as tf``.
+"""
+
+
+# --- tf.errors mirrors ------------------------------------------------------------------------
+
+class OpError(Exception):
+    """Base of TensorFlow's runtime errors (``tf.errors.OpError``)."""
+
+    def __init__(self, node_def=None, op=None, message=None, *args):
+        if message is None and op is None and isinstance(node_def, str):
+            node_def, message = None, node_def      # OpError("text") as well as TF's signature
+        super().__init__(message)
+        self.node_def, self.op, self.message = node_def, op, message
+
+    def __str__(self):
+        return self.message or ""
+
+
+class CancelledError(OpError): pass
+class UnknownError(OpError): pass
+class InvalidArgumentError(OpError): pass
+class DeadlineExceededError(OpError): pass
+class NotFoundError(OpError): pass
+class AlreadyExistsError(OpError): pass
+class PermissionDeniedError(OpError): pass
+class ResourceExhaustedError(OpError): pass
+class FailedPreconditionError(OpError): pass
+class AbortedError(OpError): pass
+class OutOfRangeError(OpError): pass
+class UnimplementedError(OpError): pass
+class InternalError(OpError): pass
+class UnavailableError(OpError): pass
+class DataLossError(OpError): pass
+class UnauthenticatedError(OpError): pass
+
+
+# --- names and scopes --------------------------------------------------------------------------
+
+class InvalidNameError(ValueError):
+    """A scope or variable name that does not match TF's name pattern.
+
+    >>> tf.get_variable("_x", [1])      # at the root a leading "_" is not allowed
+    """
+
+
+class ScopeNestingError(RuntimeError):
+    """Scopes exited in another order than they were entered."""
+
+
+class VariableScopeArgumentError(ValueError):
+    """``variable_scope`` called with arguments TF rejects (bad ``reuse``, no name ...)."""
+
+
+class VariableScopeTypeError(TypeError):
+    """``variable_scope`` called with an argument of the wrong type."""
+
+
+# --- the variable store ------------------------------------------------------------------------
+
+class VariableAlreadyExistsError(ValueError):
+    """``get_variable`` would create a variable that exists and reuse is off.
+
+    >>> with tf.variable_scope("s"): tf.get_variable("v", [1])
+    >>> with tf.variable_scope("s"): tf.get_variable("v", [1])     # raises
+    """
+
+
+class VariableNotFoundError(ValueError):
+    """``get_variable`` under ``reuse=True`` names a variable that does not exist.
+
+    >>> with tf.variable_scope("s", reuse=True): tf.get_variable("nope", [1])
+    """
+
+
+class ShapeMismatchError(ValueError):
+    """A shared variable is asked for with another shape than it has."""
+
+
+class DtypeMismatchError(ValueError):
+    """A shared variable is asked for with another dtype than it has."""
+
+
+class InitializerError(ValueError):
+    """An initializer that cannot produce the requested variable."""
+
+
+class PartitionError(ValueError):
+    """A partitioner or partitioned variable that TF rejects."""
+
+
+class CustomGetterError(ValueError):
+    """A ``custom_getter`` that is not callable."""
+
+
+class VariableArgumentError(ValueError):
+    """``Variable(...)`` or ``get_variable(...)`` called with an argument TF rejects."""
+
+
+class VariableTypeError(TypeError):
+    """``Variable(...)`` or ``get_variable(...)`` called with an argument of the wrong type."""
+
+
+class CollectionError(TypeError):
+    """A collection argument of the wrong type."""
+
+
+class DeviceError(ValueError):
+    """A device string that cannot be parsed or placed."""
+
+
+class DtypeError(TypeError):
+    """A value that is not a dtype, or a dtype scopevar cannot hold in a torch tensor."""
+
+
+class RegularizerError(ValueError):
+    """A regularizer built with arguments TF rejects (a negative scale ...)."""
+
+
+class SessionError(RuntimeError):
+    """A TF1 ``Session`` feature that has no meaning in eager scopevar (``feed_dict``)."""
+
+
+# --- checkpoints -------------------------------------------------------------------------------
+
+class CheckpointError(DataLossError):
+    """A checkpoint that cannot be read or written.  Names the file and what is wrong."""
+
+    def __init__(self, message, path=None):
+        super().__init__(None, None, message)
+        self.path = path
+
+
+class CheckpointNotFoundError(CheckpointError, NotFoundError):
+    """No checkpoint (or a missing shard / key) at the given path."""
+
+
+class CorruptCheckpointError(CheckpointError):
+    """Bytes that are not a valid tensor bundle: bad magic, CRC mismatch, lying sizes ..."""
+
+
+class UnsupportedDtypeError(CheckpointError, UnimplementedError):
+    """A tensor dtype scopevar does not read or write (e.g. ``DT_VARIANT``)."""
+
+
+class RestoreError(CheckpointError, InvalidArgumentError):
+    """Restoring into variables failed: a missing key or a shape mismatch."""
