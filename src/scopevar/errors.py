@@ -92,6 +92,10 @@ class InitializerError(ValueError):
     """An initializer that cannot produce the requested variable."""
 
 
+class InitializerTypeError(TypeError):
+    """An initializer asked for a dtype it cannot produce (TF raises ``TypeError`` here)."""
+
+
 class PartitionError(ValueError):
     """A partitioner or partitioned variable that TF rejects."""
 
@@ -122,6 +126,19 @@ class DtypeError(TypeError):
 
 class RegularizerError(ValueError):
     """A regularizer built with arguments TF rejects (a negative scale ...)."""
+
+
+class ArgScopeError(ValueError):
+    """``arg_scope`` over a function not decorated with ``@add_arg_scope``, or misused."""
+
+
+class GlobalStepError(ValueError):
+    """The global step exists already, or is not a valid global step."""
+
+
+class VariableLookupError(ValueError):
+    """A slim variable lookup (``get_unique_variable``, ``assign_from_values``) that finds none
+    or several."""
 
 
 class SessionError(RuntimeError):

@@ -20,6 +20,7 @@ def capture(get_collection):
 
 def error_record(e):
     msg = str(e).split("Originally defined at")[0].strip()
+    msg = msg.split(" for '{{node")[0]          # TF's graph-node details have no eager meaning
     return {"ok": False, "error": type(e).__name__,
             "mro": [c.__name__ for c in type(e).__mro__], "message": msg}
 

@@ -1,0 +1,2 @@
+"""``tf.contrib``: the parts TF1 variable code uses (``contrib.layers``, ``contrib.framework``)."""
+from . import framework, layers  # noqa: F401

@@ -1,0 +1,326 @@
+"""The Graph: collections, name scopes, unique names, the variable store and seeds.
+
+A ``Graph`` owns all mutable state of a TF1 program.  What TF keeps per thread is per thread
+here too: the name-scope stack, the variable-scope store, the device stack and the variable
+creator stack of each graph; the default-graph stack.  Collections, the unique-name table,
+the variable store and the random seeds are shared by all threads using the graph.
+
+>>> g = Graph()
+>>> with g.as_default():
+...     with name_scope("a") as a1: pass
+...     with name_scope("a") as a2: pass
+>>> a1, a2
+('a/', 'a_1/')
+"""
+import contextlib
+import re
+import threading
+
+from .errors import CollectionError, InvalidNameError
+
+_VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
+_VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
+
+
+class GraphKeys:
+    """TF's standard collection names (the same strings)."""
+    GLOBAL_VARIABLES = "variables"
+    VARIABLES = "variables"
+    LOCAL_VARIABLES = "local_variables"
+    METRIC_VARIABLES = "metric_variables"
+    MODEL_VARIABLES = "model_variables"
+    TRAINABLE_VARIABLES = "trainable_variables"
+    SUMMARIES = "summaries"
+    QUEUE_RUNNERS = "queue_runners"
+    TABLE_INITIALIZERS = "table_initializer"
+    ASSET_FILEPATHS = "asset_filepaths"
+    MOVING_AVERAGE_VARIABLES = "moving_average_variables"
+    REGULARIZATION_LOSSES = "regularization_losses"
+    CONCATENATED_VARIABLES = "concatenated_variables"
+    SAVERS = "savers"
+    WEIGHTS = "weights"
+    BIASES = "biases"
+    ACTIVATIONS = "activations"
+    UPDATE_OPS = "update_ops"
+    LOSSES = "losses"
+    SAVEABLE_OBJECTS = "saveable_objects"
+    RESOURCES = "resources"
+    LOCAL_RESOURCES = "local_resources"
+    TRAINABLE_RESOURCE_VARIABLES = "trainable_resource_variables"
+    INIT_OP = "init_op"
+    LOCAL_INIT_OP = "local_init_op"
+    READY_OP = "ready_op"
+    READY_FOR_LOCAL_INIT_OP = "ready_for_local_init_op"
+    SUMMARY_OP = "summary_op"
+    GLOBAL_STEP = "global_step"
+    EVAL_STEP = "eval_step"
+    TRAIN_OP = "train_op"
+    COND_CONTEXT = "cond_context"
+    WHILE_CONTEXT = "while_context"
+    _VARIABLE_COLLECTIONS = ["variables", "local_variables", "metric_variables",
+                             "model_variables", "trainable_variables",
+                             "moving_average_variables", "concatenated_variables",
+                             "trainable_resource_variables"]
+
+
+class _ThreadState(threading.local):
+    """What each thread sees of one graph."""
+
+    def __init__(self):
+        self.name_stack = ""
+        self.scope_store = None        # variable_scope's store, created on first use
+        self.device_stack = []         # device specs and device functions, innermost last
+        self.creator_stack = []        # variable creators, innermost last
+
+
+class Graph:
+    """A TF1 graph without ops: the state variables, scopes and collections live in."""
+
+    def __init__(self):
+        self._collections = {}
+        self._names_in_use = {}
+        self._lock = threading.RLock()
+        self._thread = _ThreadState()
+        self.seed = None               # the graph-level seed (set_random_seed)
+        self._seed_counter = 0         # TF 2.x: op seeds of unseeded random ops, in order
+        self._store = None             # the variable store, created on first use
+
+    # -- default graph ----------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def as_default(self):
+        """Make this the default graph of the current thread inside the block."""
+        stack = _default_stack()
+        stack.append(self)
+        try:
+            yield self
+        finally:
+            if not stack or stack[-1] is not self:
+                raise RuntimeError("Nesting violated for default stack of <class 'Graph'> objects")
+            stack.pop()
+
+    # -- collections ------------------------------------------------------------------------
+
+    def add_to_collection(self, name, value):
+        with self._lock:
+            self._collections.setdefault(name, []).append(value)
+
+    def add_to_collections(self, names, value):
+        """Add ``value`` to each collection once (a string is one name)."""
+        names = (names,) if isinstance(names, str) else set(names)
+        for name in names:
+            self.add_to_collection(name, value)
+
+    def get_collection_ref(self, name):
+        """The live list of a collection (created empty when missing)."""
+        with self._lock:
+            return self._collections.setdefault(name, [])
+
+    def get_collection(self, name, scope=None):
+        """A new list of the collection's items; with ``scope``, only items whose ``name``
+        matches ``re.match(scope, item.name)`` (anchored at the start only).  Lazily computed
+        items (regularization losses) are evaluated now."""
+        items = self._collections.get(name)
+        if not items:
+            return []
+        if scope is None:
+            return [_evaluate(x) for x in items]
+        if not isinstance(scope, str):
+            raise CollectionError("scope must be a string or None, got %r" % (scope,))
+        match = re.compile(scope).match
+        return [_evaluate(x) for x in items
+                if isinstance(getattr(x, "name", None), str) and match(x.name)]
+
+    def get_all_collection_keys(self):
+        return [k for k, v in self._collections.items() if v]
+
+    def clear_collection(self, name):
+        self._collections.pop(name, None)
+
+    # -- names ------------------------------------------------------------------------------
+
+    def get_name_scope(self):
+        """The current name scope, without a trailing slash (``''`` at the root)."""
+        return self._thread.name_stack
+
+    def unique_name(self, name, mark_as_used=True):
+        """TF's uniquifier of op names, name scopes and ``tf.Variable`` names.
+
+        Relative to the current name scope; case-insensitive bookkeeping; ``v``, ``v_1``, ...
+        skipping suffixes already taken explicitly.
+        """
+        stack = self._thread.name_stack
+        if stack:
+            name = stack + "/" + name
+        key = name.lower()
+        with self._lock:
+            used = self._names_in_use
+            i = used.get(key, 0)
+            if mark_as_used:
+                used[key] = i + 1
+            if i > 0:
+                base = key
+                while key in used:
+                    key = "%s_%d" % (base, i)
+                    i += 1
+                if mark_as_used:
+                    used[key] = 1
+                name = "%s_%d" % (name, i - 1)
+        return name
+
+    @contextlib.contextmanager
+    def name_scope(self, name):
+        """Enter a name scope (see ``scopevar.name_scope``); yields the scope string."""
+        thread = self._thread
+        old = thread.name_stack
+        if name:
+            _validate_scope_name(name, nested=bool(old))
+            if name[-1] == "/":
+                new, returned = name[:-1], name
+            else:
+                new = self.unique_name(name)
+                returned = new + "/"
+        else:
+            new = returned = ""
+        thread.name_stack = new
+        try:
+            yield returned
+        finally:
+            thread.name_stack = old
+
+    # -- seeds ------------------------------------------------------------------------------
+
+    def _next_op_seed(self):
+        """The op seed TF 2.x gives the next random op created without one."""
+        with self._lock:
+            seed = self._seed_counter
+            self._seed_counter += 1
+        return seed
+
+    # -- misc -------------------------------------------------------------------------------
+
+    def finalize(self):
+        self._finalized = True
+
+    finalized = property(lambda self: getattr(self, "_finalized", False))
+
+    def __repr__(self):
+        return "<scopevar.Graph at %#x>" % id(self)
+
+
+def _validate_scope_name(name, nested):
+    if nested:
+        if not _VALID_SCOPE_NAME.match(name):
+            raise InvalidNameError(
+                "'%s' is not a valid scope name. A scope name has to match the following "
+                "pattern: %s. Use letters, digits and . _ - / > only." % (name, _VALID_SCOPE_NAME.pattern))
+    elif not _VALID_OP_NAME.match(name):
+        raise InvalidNameError(
+            "'%s' is not a valid root scope name. A root scope name has to match the following "
+            "pattern: %s. At the root a name must start with a letter, digit or '.'."
+            % (name, _VALID_OP_NAME.pattern))
+
+
+def _evaluate(item):
+    """Items stored lazily (e.g. regularization losses) are computed when read."""
+    return item() if getattr(item, "_lazy_collection_item", False) else item
+
+
+# -- the default graph ------------------------------------------------------------------------
+
+class _DefaultStack(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_DEFAULT = _DefaultStack()
+_global_graph = Graph()
+_global_lock = threading.Lock()
+
+
+def _default_stack():
+    return _DEFAULT.stack
+
+
+def get_default_graph():
+    """The innermost graph entered with ``as_default()`` in this thread, else the global one."""
+    stack = _DEFAULT.stack
+    return stack[-1] if stack else _global_graph
+
+
+def reset_default_graph():
+    """Replace the global default graph by a new, empty one (fresh names, collections, store)."""
+    global _global_graph
+    if _DEFAULT.stack:
+        raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. If you "
+                             "need a cleared graph, exit the nesting and create a new graph.")
+    with _global_lock:
+        _global_graph = Graph()
+
+
+# -- module-level shortcuts on the default graph --------------------------------------------
+
+def get_collection(key, scope=None):
+    return get_default_graph().get_collection(key, scope)
+
+
+def get_collection_ref(key):
+    return get_default_graph().get_collection_ref(key)
+
+
+def add_to_collection(name, value):
+    get_default_graph().add_to_collection(name, value)
+
+
+def add_to_collections(names, value):
+    get_default_graph().add_to_collections(names, value)
+
+
+def get_name_scope():
+    return get_default_graph().get_name_scope()
+
+
+def global_variables(scope=None):
+    return get_collection(GraphKeys.GLOBAL_VARIABLES, scope)
+
+
+all_variables = global_variables
+
+
+def trainable_variables(scope=None):
+    return get_collection(GraphKeys.TRAINABLE_VARIABLES, scope)
+
+
+def local_variables(scope=None):
+    return get_collection(GraphKeys.LOCAL_VARIABLES, scope)
+
+
+def model_variables(scope=None):
+    return get_collection(GraphKeys.MODEL_VARIABLES, scope)
+
+
+def moving_average_variables(scope=None):
+    return get_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, scope)
+
+
+class name_scope:  # noqa: N801 - TF's name
+    """TF1's ``tf.name_scope(name, default_name=None, values=None)``.
+
+    Prefixes the names of ``tf.Variable``s (not of ``get_variable``); ``None`` or ``''`` go to
+    the root, a name ending in ``/`` re-enters that exact scope, anything else is made unique.
+
+    >>> with name_scope("ns") as ns:
+    ...     ns
+    'ns/'
+    """
+
+    def __init__(self, name, default_name=None, values=None):
+        self._name = default_name if name is None else name
+        self._cm = None
+
+    def __enter__(self):
+        self._cm = get_default_graph().name_scope(self._name)
+        return self._cm.__enter__()
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)

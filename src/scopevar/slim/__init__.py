@@ -1,0 +1,5 @@
+"""TF-Slim on scopevar: ``from scopevar import slim``."""
+from .arg_scope import *  # noqa: F401,F403
+from .variables import *  # noqa: F401,F403
+from ..regularizers import (apply_regularization, l1_l2_regularizer, l1_regularizer,  # noqa: F401
+                            l2_regularizer, sum_regularizer)
