@@ -15,7 +15,6 @@ replays them with the next run index, like TF re-running the same op in a sessio
 ...     get_seed(None), get_seed(None), get_seed(7)
 ((42, 0), (42, 1), (42, 7))
 """
-import contextlib
 import threading
 
 import torch
@@ -57,26 +56,30 @@ class _Tape(threading.local):
 _TAPE = _Tape()
 
 
-@contextlib.contextmanager
+class _TapeMode:
+    """Context manager setting the tape's mode (a class: cheaper than a generator)."""
+
+    __slots__ = ("mode", "old")
+
+    def __init__(self, recording, replay):
+        self.mode = (recording, replay)
+
+    def __enter__(self):
+        self.old = _TAPE.recording, _TAPE.replay
+        _TAPE.recording, _TAPE.replay = self.mode
+
+    def __exit__(self, *exc):
+        _TAPE.recording, _TAPE.replay = self.old
+
+
 def recording_seeds(into):
     """Append the seeds of every random op created inside to the list ``into``."""
-    old = _TAPE.recording, _TAPE.replay
-    _TAPE.recording, _TAPE.replay = into, None
-    try:
-        yield into
-    finally:
-        _TAPE.recording, _TAPE.replay = old
+    return _TapeMode(into, None)
 
 
-@contextlib.contextmanager
 def replaying_seeds(seeds, run):
     """Give the random ops created inside the recorded ``seeds`` in order, at run ``run``."""
-    old = _TAPE.recording, _TAPE.replay
-    _TAPE.recording, _TAPE.replay = None, [seeds, 0, run]
-    try:
-        yield
-    finally:
-        _TAPE.recording, _TAPE.replay = old
+    return _TapeMode(None, [seeds, 0, run])
 
 
 def _op_seeds(op_seed):

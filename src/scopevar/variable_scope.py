@@ -12,7 +12,6 @@ True gets (a missing name is an error), ``AUTO_REUSE`` gets or creates.
 ...     get_variable("weights") is w
 True
 """
-import copy
 import enum
 import functools
 import inspect
@@ -27,7 +26,7 @@ from .errors import (CustomGetterError, DtypeMismatchError, InitializerError, Pa
                      VariableNotFoundError, VariableScopeArgumentError, VariableScopeTypeError)
 from .constant_op import convert_to_tensor
 from .graph import GraphKeys, get_default_graph
-from .initializers import GlorotUniform, Zeros
+from .initializers import GlorotUniform, Initializer, Zeros
 from .regularizers import add_regularization_loss
 from .tensor_shape import TensorShape, as_shape
 from .variables import (PartitionedVariable, SaveSliceInfo, Variable, VariableAggregation,
@@ -148,7 +147,9 @@ class VariableScope:
             constraint = self._constraint
         if dtype is None:
             dtype = self._dtype
-        with get_default_graph().name_scope(None):     # get_variable ignores name scopes
+        thread = get_default_graph()._thread
+        name_stack, thread.name_stack = thread.name_stack, ""   # get_variable ignores name scopes
+        try:
             return var_store.get_variable(
                 full_name, shape=shape, dtype=dtype, initializer=initializer,
                 regularizer=regularizer, reuse=reuse, trainable=trainable,
@@ -156,31 +157,61 @@ class VariableScope:
                 validate_shape=validate_shape, use_resource=use_resource,
                 custom_getter=custom_getter, constraint=constraint,
                 synchronization=synchronization, aggregation=aggregation)
+        finally:
+            thread.name_stack = name_stack
 
     def __repr__(self):
         return "<VariableScope %r reuse=%s>" % (self._name, self._reuse)
 
 
 class _ScopeStore:
-    """Per graph and thread: the current variable scope and the entry counts of scopes."""
+    """Per graph and thread: the current variable scope and how often each scope was entered.
+
+    The counts are TF's flat ``{scope name: count}`` kept as a tree of path components, so
+    that resetting sub-scope counts (on exit of a string scope) and snapshotting them (on
+    entry of a scope object) cost O(depth), not O(number of scopes): a snapshot is a journal
+    of the changes made since, undone on exit.
+    """
 
     def __init__(self):
         self.current_scope = VariableScope(False)
-        self.variable_scopes_count = {}
+        self._root = [0, {}]           # node: [count, {component: node}]
+        self._journals = []
+
+    def _node(self, name, create):
+        node = self._root
+        for part in name.split("/"):
+            child = node[1].get(part)
+            if child is None:
+                if not create:
+                    return None
+                child = node[1][part] = [0, {}]
+            node = child
+        return node
 
     def open_variable_scope(self, scope_name):
-        counts = self.variable_scopes_count
-        counts[scope_name] = counts.get(scope_name, 0) + 1
+        node = self._node(scope_name, True)
+        if self._journals:
+            self._journals[-1].append((node, 0, node[0]))
+        node[0] += 1
 
     def close_variable_subscopes(self, scope_name):
-        prefix = scope_name + "/"
-        counts = self.variable_scopes_count
-        for k in counts:
-            if k.startswith(prefix):
-                counts[k] = 0
+        node = self._node(scope_name, False)
+        if node is not None and node[1]:
+            if self._journals:
+                self._journals[-1].append((node, 1, node[1]))
+            node[1] = {}
 
     def variable_scope_count(self, scope_name):
-        return self.variable_scopes_count.get(scope_name, 0)
+        node = self._node(scope_name, False)
+        return 0 if node is None else node[0]
+
+    def snapshot(self):
+        self._journals.append([])
+
+    def restore(self):
+        for node, field, old in reversed(self._journals.pop()):
+            node[field] = old
 
 
 def _scope_store(graph=None):
@@ -310,7 +341,7 @@ class _VariableStore:
             if inspect.isclass(initializer):
                 initializer = initializer()
             if shape is not None and shape.is_fully_defined():
-                if "partition_info" in _arg_names(initializer):
+                if _takes_partition_info(initializer):
                     init_val = functools.partial(initializer, shape.as_list(), dtype=dtype,
                                                  partition_info=partition_info)
                 else:
@@ -456,11 +487,23 @@ def _default_initializer(name, dtype):
                            "initializer=tf.zeros_initializer() or another." % (name, dtypes.tf_repr(dtype)))
 
 
-def _arg_names(fn):
-    try:
-        return inspect.getfullargspec(fn).args
-    except TypeError:
-        return []
+_TAKES_PARTITION_INFO = {}
+
+
+def _takes_partition_info(fn):
+    """Whether ``partition_info`` is a named argument of the initializer (TF 2.x passes it only
+    then); cached per initializer class or function."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    key = code if code is not None else (type(fn) if isinstance(fn, Initializer) else None)
+    known = _TAKES_PARTITION_INFO.get(key)
+    if known is None:
+        try:
+            known = "partition_info" in inspect.getfullargspec(fn).args
+        except TypeError:
+            known = False
+        if key is not None:
+            _TAKES_PARTITION_INFO[key] = known
+    return known
 
 
 def _needs_no_arguments(fn):
@@ -694,7 +737,7 @@ class _pure_variable_scope:  # noqa: N801 - TF's name
         self._old = store.current_scope
         if isinstance(self._name_or_scope, VariableScope):
             store.open_variable_scope(self._new_name)
-            self._old_subscopes = copy.copy(store.variable_scopes_count)
+            store.snapshot()
             scope = self._cached_scope
         else:
             old = self._old
@@ -719,7 +762,7 @@ class _pure_variable_scope:  # noqa: N801 - TF's name
             raise ScopeNestingError("Improper nesting of variable_scope. Exit scopes in the "
                                     "reverse order of entering them.")
         if isinstance(self._name_or_scope, VariableScope):
-            store.variable_scopes_count = self._old_subscopes
+            store.restore()
         else:
             store.close_variable_subscopes(self._new_name)
         store.current_scope = self._old

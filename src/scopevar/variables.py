@@ -18,7 +18,7 @@ from . import device as _device
 from . import dtypes
 from .constant_op import convert_to_tensor
 from .errors import ShapeMismatchError, VariableArgumentError
-from .graph import GraphKeys, get_default_graph
+from .graph import GraphKeys, _validate_scope_name, get_default_graph
 from .random import recording_seeds, replaying_seeds
 from .tensor_shape import TensorShape
 
@@ -391,21 +391,27 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
     dtype = None if dtype is None else dtypes.as_dtype(dtype)
 
     graph = get_default_graph()
-    with graph.name_scope(name or "Variable") as scope:
-        op_name = scope[:-1]
-        tf_device, torch_device = _device.placement(op_name)
-        if callable(initial_value):
-            seeds = []
-            fn = initial_value
-            with graph.name_scope("Initializer"), recording_seeds(seeds):
+    thread = graph._thread
+    name = name or "Variable"
+    _validate_scope_name(name, nested=bool(thread.name_stack))
+    op_name = name[:-1] if name[-1] == "/" else graph.unique_name(name)
+    tf_device, torch_device = _device.placement(op_name) if thread.device_stack else ("", None)
+    if callable(initial_value):
+        fn = initial_value
+        seeds = []
+        stack, thread.name_stack = thread.name_stack, op_name + "/Initializer"
+        try:
+            with recording_seeds(seeds):
                 value = _convert_initial_value(fn(), dtype)
-            make = _InitialValue(lambda: _convert_initial_value(fn(), dtype), seeds)
-        else:
-            source = initial_value
-            value = _convert_initial_value(source, dtype)
-            if value is source or (isinstance(source, np.ndarray)):
-                value = value.clone()      # never alias the caller's tensor or array
-            make = _InitialValue(lambda: _convert_initial_value(source, dtype), [])
+        finally:
+            thread.name_stack = stack
+        make = _InitialValue(lambda: _convert_initial_value(fn(), dtype), seeds)
+    else:
+        source = initial_value
+        value = _convert_initial_value(source, dtype)
+        if value is source:
+            value = value.clone()          # never alias the caller's tensor
+        make = _InitialValue(lambda: _convert_initial_value(source, dtype), [])
     if expected_shape is not None and not TensorShape(expected_shape).is_compatible_with(value.shape):
         raise VariableArgumentError("Shapes %s and %s are incompatible"
                                     % (TensorShape(value.shape), TensorShape(expected_shape)))
