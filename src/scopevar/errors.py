@@ -51,6 +51,11 @@ class InvalidNameError(ValueError):
     """
 
 
+class GraphNestingError(AssertionError):
+    """``reset_default_graph()`` called inside ``with graph.as_default()``, or graphs exited out
+    of order."""
+
+
 class ScopeNestingError(RuntimeError):
     """Scopes exited in another order than they were entered."""
 

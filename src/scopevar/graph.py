@@ -16,7 +16,7 @@ import contextlib
 import re
 import threading
 
-from .errors import CollectionError, InvalidNameError
+from .errors import CollectionError, GraphNestingError, InvalidNameError
 
 _VALID_OP_NAME = re.compile(r"^[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*$")
 _VALID_SCOPE_NAME = re.compile(r"^[A-Za-z0-9_.\\/>-]*$")
@@ -96,7 +96,8 @@ class Graph:
             yield self
         finally:
             if not stack or stack[-1] is not self:
-                raise RuntimeError("Nesting violated for default stack of <class 'Graph'> objects")
+                raise GraphNestingError("Nesting violated for default stack of <class 'Graph'> "
+                                        "objects. Exit graphs in the reverse order of entering.")
             stack.pop()
 
     # -- collections ------------------------------------------------------------------------
@@ -252,8 +253,8 @@ def reset_default_graph():
     """Replace the global default graph by a new, empty one (fresh names, collections, store)."""
     global _global_graph
     if _DEFAULT.stack:
-        raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. If you "
-                             "need a cleared graph, exit the nesting and create a new graph.")
+        raise GraphNestingError("Do not use tf.reset_default_graph() to clear nested graphs. If "
+                                "you need a cleared graph, exit the nesting and create a new graph.")
     with _global_lock:
         _global_graph = Graph()
 

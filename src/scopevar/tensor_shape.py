@@ -60,6 +60,8 @@ class TensorShape:
             self._dims = dims._dims
         elif isinstance(dims, int):
             self._dims = (dims,)
+        elif all(type(d) is int for d in dims):
+            self._dims = tuple(dims)
         else:
             self._dims = tuple(None if getattr(d, "value", d) is None else int(getattr(d, "value", d))
                                for d in dims)

@@ -277,9 +277,8 @@ class _VariableStore:
                      synchronization=VariableSynchronization.AUTO,
                      aggregation=VariableAggregation.NONE):
         dtype = dtypes.as_dtype(dtype)
-        is_scalar = shape is not None and isinstance(shape, Sequence) and not shape
         with self._lock:
-            if partitioner is not None and not is_scalar:
+            if partitioner is not None and not (isinstance(shape, Sequence) and not shape):
                 if not callable(partitioner):
                     raise PartitionError("Partitioner must be callable, but received: %s"
                                          % partitioner)

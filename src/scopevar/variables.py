@@ -147,15 +147,17 @@ class Variable(torch.nn.Parameter):
                 expected_shape=None, import_scope=None, constraint=None, use_resource=None,
                 synchronization=VariableSynchronization.AUTO,
                 aggregation=VariableAggregation.NONE, shape=None):
+        creators = get_default_graph()._thread.creator_stack
+        if not creators:
+            return _create(cls, initial_value, trainable, collections, validate_shape,
+                           caching_device, name, variable_def, dtype, expected_shape, import_scope,
+                           constraint, use_resource, synchronization, aggregation, shape)
         kwargs = dict(initial_value=initial_value, trainable=trainable, collections=collections,
                       validate_shape=validate_shape, caching_device=caching_device, name=name,
                       variable_def=variable_def, dtype=dtype, expected_shape=expected_shape,
                       import_scope=import_scope, constraint=constraint,
                       use_resource=use_resource, synchronization=synchronization,
                       aggregation=aggregation, shape=shape)
-        creators = get_default_graph()._thread.creator_stack
-        if not creators:
-            return _create(cls, **kwargs)
         getter = lambda **kw: _create(cls, **kw)       # noqa: E731
         for creator in creators:                       # innermost creator runs first
             getter = _chain(creator, getter)
@@ -290,12 +292,12 @@ class Variable(torch.nn.Parameter):
     # -- identity semantics of TF1 graph tensors -------------------------------------------------
 
     def __eq__(self, other):
-        if isinstance(other, torch.Tensor):
+        if isinstance(other, Variable):
             return self is other        # TF1: variables compare by identity (``v in list``)
         return super().__eq__(other)
 
     def __ne__(self, other):
-        if isinstance(other, torch.Tensor):
+        if isinstance(other, Variable):
             return self is not other
         return super().__ne__(other)
 

@@ -1,0 +1,196 @@
+"""variable_scope / get_variable behaviour that the parity suite cannot show: errors leave the
+graph unchanged, better-than-TF hints, threads, the reuse hot path."""
+import threading
+
+import pytest
+import torch
+
+import scopevar as tf
+from scopevar import errors
+
+
+def _state(g):
+    return ([v.name for v in g.get_collection("variables")], dict(g._names_in_use),
+            len(g._store._vars) if g._store else 0)
+
+
+@pytest.mark.parametrize("bad", [
+    lambda: tf.get_variable("_x", [1]),
+    lambda: tf.get_variable("x y", [1]),
+    lambda: tf.get_variable("noshape"),
+    lambda: tf.get_variable("c", [1], dtype=tf.complex64),
+    lambda: tf.get_variable("k", [2], initializer=[1.0, 2.0]),
+    lambda: tf.get_variable("k", initializer=[1.0], dtype=tf.int32),
+    lambda: tf.get_variable("k", [1], custom_getter=3),
+    lambda: tf.get_variable("k", [4], partitioner=lambda shape, dtype: [0]),
+    lambda: tf.get_variable("w", [1]),                  # exists
+])
+def test_errors_leave_graph_unchanged(fresh_graph, bad):
+    tf.get_variable("w", [1])
+    before = _state(fresh_graph)
+    with pytest.raises((ValueError, TypeError)):
+        bad()
+    assert _state(fresh_graph) == before
+
+
+def test_missing_variable_hint_names_similar_scope():
+    with tf.variable_scope("conv1"):
+        tf.get_variable("weights", [1])
+    with tf.variable_scope("conv2", reuse=True):
+        with pytest.raises(errors.VariableNotFoundError) as e:
+            tf.get_variable("weights")
+    msg = str(e.value)
+    assert msg.startswith("Variable conv2/weights does not exist, or was not created with "
+                          "tf.get_variable(). Did you mean to set reuse=tf.AUTO_REUSE in VarScope?")
+    assert "'conv1/weights'" in msg and "variable_scope('conv1', reuse=True)" in msg
+    assert isinstance(e.value, ValueError)
+
+
+def test_exists_hint_mentions_reset_default_graph():
+    tf.get_variable("w", [1])
+    with pytest.raises(errors.VariableAlreadyExistsError, match="reset_default_graph"):
+        tf.get_variable("w", [1])
+
+
+def test_improper_nesting():
+    a = tf.variable_scope("a")
+    b = tf.variable_scope("b")
+    a.__enter__()
+    b.__enter__()
+    with pytest.raises(errors.ScopeNestingError, match="Improper nesting of variable_scope"):
+        a.__exit__(None, None, None)
+
+
+def test_reuse_fast_path_returns_same_object():
+    with tf.variable_scope("a"):
+        with tf.variable_scope("b"):
+            w = tf.get_variable("w", [2, 3])
+    with tf.variable_scope("a", reuse=True):
+        with tf.variable_scope("b"):
+            assert tf.get_variable("w", [2, 3]) is w
+            assert tf.get_variable("w") is w
+            with pytest.raises(errors.ShapeMismatchError):
+                tf.get_variable("w", [3, 3])
+            with pytest.raises(errors.DtypeMismatchError):
+                tf.get_variable("w", [2, 3], dtype=tf.float64)
+
+
+def test_scope_counts_restore_after_object_scope():
+    with tf.variable_scope("dd") as dd:
+        with tf.variable_scope(None, default_name="d") as x:
+            assert x.name == "dd/d"
+    for _ in range(3):
+        with tf.variable_scope(dd):
+            with tf.variable_scope(None, default_name="d") as x:
+                assert x.name == "dd/d"
+            with tf.variable_scope(None, default_name="d") as x:
+                assert x.name == "dd/d_1"
+
+
+def test_reset_default_graph():
+    result = {}
+
+    def body():                   # a new thread has no graph entered: the global one is default
+        tf.get_variable("w", [1])
+        old = tf.get_default_graph()
+        tf.reset_default_graph()
+        tf.get_variable("w", [1])                # no "already exists": a fresh graph
+        result["ok"] = tf.get_default_graph() is not old and len(tf.global_variables()) == 1
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    assert result["ok"]
+
+
+def test_reset_inside_nested_graph_refused(fresh_graph):
+    with pytest.raises(errors.GraphNestingError, match="clear nested graphs"):
+        tf.reset_default_graph()
+
+
+def _build(tag, out, graph=None, barrier=None):
+    ctx = graph.as_default() if graph is not None else tf.Graph().as_default()
+    with ctx:
+        if barrier:
+            barrier.wait()
+        names = []
+        for i in range(20):
+            with tf.variable_scope(None, default_name="layer"):
+                with tf.name_scope("ns"):
+                    names.append(tf.get_variable("w", [2]).name)
+                    names.append(tf.Variable(1.0, name="v").name)
+        out[tag] = names
+
+
+def test_threads_own_graphs():
+    out = {}
+    threads = [threading.Thread(target=_build, args=(i, out)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expected = out[0]
+    assert expected[:4] == ["layer/w:0", "layer/ns/v:0", "layer_1/w:0", "layer_1/ns/v:0"]
+    assert all(out[i] == expected for i in range(8))
+
+
+def test_threads_share_one_graph():
+    g = tf.Graph()
+    out = {}
+    barrier = threading.Barrier(8)
+
+    def body(i):
+        with g.as_default():
+            barrier.wait()
+            with tf.variable_scope("t%d" % i):
+                out[i] = [tf.get_variable("w%d" % j, [1]).name for j in range(50)]
+                out[i] += [tf.Variable(1.0, name="shared").name for _ in range(5)]
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(8):
+        assert out[i][:50] == ["t%d/w%d:0" % (i, j) for j in range(50)]
+    # tf.Variable names are uniquified across threads: every name is distinct
+    all_v = [n for i in range(8) for n in out[i][50:]]
+    assert len(set(all_v)) == 40
+    assert len(g.get_collection("variables")) == 8 * 55
+    # each thread starts at the root scope
+    assert tf.get_variable_scope().name == ""
+
+
+def test_thread_starts_at_root_scope():
+    seen = []
+    with tf.variable_scope("main"):
+        t = threading.Thread(target=lambda: seen.append(tf.get_variable_scope().name))
+        t.start()
+        t.join()
+    assert seen == [""]
+
+
+def test_device_placement(fresh_graph):
+    with tf.device("/cpu:0"):
+        v = tf.get_variable("v", [1])
+    assert v.op.device == "/device:CPU:0" and v.device.type == "cpu"
+    with tf.device("/job:ps/task:1"):
+        with tf.device("/cpu:0"):
+            w = tf.Variable(1.0, name="w")
+    assert w.op.device == "/job:ps/task:1/device:CPU:0"
+    with pytest.raises(errors.DeviceError):
+        with tf.device("/bogus:1"):
+            pass
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the CPU fallback")
+def test_gpu_request_falls_back_to_cpu(fresh_graph):
+    with pytest.warns(UserWarning, match="no GPU|none is available"):
+        with tf.device("/gpu:0"):
+            v = tf.get_variable("g", [1])
+    assert v.device.type == "cpu" and v.op.device == "/device:GPU:0"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_gpu_placement(fresh_graph):
+    with tf.device("/gpu:0"):
+        v = tf.get_variable("g", [2])
+    assert v.device.type == "cuda"
