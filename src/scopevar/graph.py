@@ -109,8 +109,14 @@ class Graph:
     def add_to_collections(self, names, value):
         """Add ``value`` to each collection once (a string is one name)."""
         names = (names,) if isinstance(names, str) else set(names)
-        for name in names:
-            self.add_to_collection(name, value)
+        collections = self._collections
+        with self._lock:
+            for name in names:
+                items = collections.get(name)
+                if items is None:
+                    collections[name] = [value]
+                else:
+                    items.append(value)
 
     def get_collection_ref(self, name):
         """The live list of a collection (created empty when missing)."""

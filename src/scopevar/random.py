@@ -17,6 +17,7 @@ replays them with the next run index, like TF re-running the same op in a sessio
 """
 import threading
 
+import numpy as np
 import torch
 
 from . import dtypes
@@ -124,8 +125,23 @@ def _shape(shape):
 
 
 def _scalar(x, dtype):
-    """A Python number rounded to ``dtype`` first, as TF converts op arguments."""
-    return torch.as_tensor(x, dtype=dtype)
+    """A Python number rounded to ``dtype`` first, as TF converts op arguments.
+
+    Given as a Python float, torch then computes ``tensor * scalar`` exactly as TF computes
+    ``tensor * constant`` (float32 math for float32, float math rounded for half/bfloat16).
+    """
+    if dtype is torch.float32:
+        return float(np.float32(x))
+    if dtype is torch.float64:
+        return float(x)
+    return torch.tensor(x, dtype=dtype).item()
+
+
+def _difference(a, b, dtype):
+    """``a - b`` computed in ``dtype`` (TF rounds both, then subtracts in that dtype)."""
+    if dtype is torch.float32:
+        return float(np.float32(a) - np.float32(b))
+    return (torch.tensor(a, dtype=dtype) - torch.tensor(b, dtype=dtype)).item()
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
@@ -142,19 +158,22 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
         return philox.uniform_int(shape, int(minval), int(maxval), seed1, seed2, dtype, run)
     if maxval is None:
         maxval = 1
+    if seed1 is None:                          # one torch op: the same distribution, faster
+        return torch.empty(shape, dtype=dtype).uniform_(float(minval), float(maxval))
     r = _kernel("uniform", shape, dtype, seed1, seed2, run)
     if type(minval) is int and minval == 0:
-        return r if (type(maxval) is int and maxval == 1) else r * _scalar(maxval, dtype)
-    lo = _scalar(minval, dtype)
-    return r * (_scalar(maxval, dtype) - lo) + lo
+        return r if (type(maxval) is int and maxval == 1) else r.mul_(_scalar(maxval, dtype))
+    return r.mul_(_difference(maxval, minval, dtype)).add_(_scalar(minval, dtype))
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal values ``mean + stddev * N(0, 1)``."""
     dtype = dtypes.as_dtype(dtype)
     seed1, seed2, run = _op_seeds(seed)
+    if seed1 is None:
+        return torch.empty(_shape(shape), dtype=dtype).normal_(float(mean), float(stddev))
     r = _kernel("normal", _shape(shape), dtype, seed1, seed2, run)
-    return r * _scalar(stddev, dtype) + _scalar(mean, dtype)
+    return r.mul_(_scalar(stddev, dtype)).add_(_scalar(mean, dtype))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
@@ -162,4 +181,4 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=Non
     dtype = dtypes.as_dtype(dtype)
     seed1, seed2, run = _op_seeds(seed)
     r = _kernel("truncated", _shape(shape), dtype, seed1, seed2, run)
-    return r * _scalar(stddev, dtype) + _scalar(mean, dtype)
+    return r.mul_(_scalar(stddev, dtype)).add_(_scalar(mean, dtype))

@@ -47,6 +47,8 @@ class VariableAggregation(enum.Enum):
 
 def _validate_sync_aggregation(synchronization, aggregation, trainable, name):
     """TF's defaults and checks: (synchronization, aggregation, trainable)."""
+    if synchronization is VariableSynchronization.AUTO and aggregation is VariableAggregation.NONE:
+        return synchronization, aggregation, True if trainable is None else trainable
     if aggregation is None:
         aggregation = VariableAggregation.NONE
     elif not isinstance(aggregation, (VariableAggregation, VariableAggregationV2)):
@@ -421,7 +423,8 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
         raise VariableArgumentError("Shapes %s and %s are incompatible"
                                     % (TensorShape(value.shape), TensorShape(shape)))
 
-    value = value.detach()
+    if value.requires_grad:
+        value = value.detach()
     if torch_device is not None and value.device != torch_device:
         value = value.to(torch_device)
     requires_grad = bool(trainable) and (value.dtype.is_floating_point or value.dtype.is_complex)

@@ -272,7 +272,7 @@ def my_net(input, reuse):
                                   initializer=tf.truncated_normal_initializer(mean=0, stddev=0.1))
         biases = tf.get_variable('biases', shape=[512], dtype=tf.float32,
                                  initializer=tf.constant_initializer(value=0.1))
-        output = tf.nn.relu(tf.matmul(input, weights) + biases)
+        output = input @ weights + biases       # the seed: tf.nn.relu(tf.matmul(...) + biases)
     return output
 x = tf.ones([4, 784])
 a = my_net(x, reuse=False)
