@@ -51,6 +51,7 @@ def resnet(shapes):
         with tf.variable_scope(scope):
             tf.get_variable(base, shape)
 def timed(f, *a):
+    import gc; gc.collect()
     t = time.perf_counter(); f(*a); return time.perf_counter() - t
 '''
 
@@ -80,20 +81,23 @@ def run_scopevar(shapes):
     for n in (1000, 10000, 100000):
         with tf.Graph().as_default():
             gc.collect()
-            tracemalloc.start()
             t = time.perf_counter()
             env["build"](n, tf.get_variable)
-            dt = time.perf_counter() - t
+            res["create_%d" % n] = (time.perf_counter() - t) / n
+        with tf.Graph().as_default():             # memory measured apart: tracemalloc is slow
+            gc.collect()
+            tracemalloc.start()
+            env["build"](n, tf.get_variable)
             mem = tracemalloc.get_traced_memory()[0]
             tracemalloc.stop()
             data = sum(v.numel() * v.element_size() for v in tf.global_variables())
-            res["create_%d" % n] = dt / n
             res["bytes_%d" % n] = (mem - data) / n   # tensor storage is not traced; data as a bound
     return res
 
 
 def run_torch(shapes):
     res = {}
+    gc.collect()
     t = time.perf_counter()
     params = {}
     for i in range(2000):
@@ -105,6 +109,7 @@ def run_torch(shapes):
     for i in range(2000):
         params["block%d/inner/w%d" % (i // 10, i % 10)]
     res["reuse"] = (time.perf_counter() - t) / 2000
+    gc.collect()
     t = time.perf_counter()
     resnet = {}
     for name, shape in shapes:

@@ -476,12 +476,15 @@ def _does_not_exist_message(store, name):
     return msg
 
 
+_GLOROT_UNIFORM, _ZEROS = GlorotUniform(), Zeros()     # stateless (no seed): shared
+
+
 def _default_initializer(name, dtype):
     """TF's default: glorot_uniform for floats, zeros for ints, bool and string."""
     if dtypes.is_floating(dtype):
-        return GlorotUniform(), False
+        return _GLOROT_UNIFORM, False
     if dtypes.is_integer(dtype) or dtype is dtypes.bool or dtype is dtypes.string:
-        return Zeros(), False
+        return _ZEROS, False
     raise InitializerError("An initializer for variable %s of %s is required. Pass "
                            "initializer=tf.zeros_initializer() or another." % (name, dtypes.tf_repr(dtype)))
 

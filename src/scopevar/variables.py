@@ -352,16 +352,18 @@ def _chain(creator, next_creator):
 class _InitialValue:
     """Produces a variable's initial value again, replaying the seeds of its random ops."""
 
-    __slots__ = ("fn", "seeds", "runs")
+    __slots__ = ("source", "dtype", "seeds", "runs")
 
-    def __init__(self, fn, seeds):
-        self.fn, self.seeds, self.runs = fn, seeds, 0
+    def __init__(self, source, dtype, seeds):
+        # few objects per variable: the garbage collector walks all of them
+        self.source, self.dtype, self.seeds, self.runs = source, dtype, tuple(seeds), 0
 
     def __call__(self, advance=False):
         if advance:
             self.runs += 1
+        source = self.source
         with replaying_seeds(self.seeds, max(0, self.runs - 1)):
-            return self.fn()
+            return _convert_initial_value(source() if callable(source) else source, self.dtype)
 
 
 def _convert_initial_value(value, dtype):
@@ -409,13 +411,13 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
                 value = _convert_initial_value(fn(), dtype)
         finally:
             thread.name_stack = stack
-        make = _InitialValue(lambda: _convert_initial_value(fn(), dtype), seeds)
+        make = _InitialValue(fn, dtype, seeds)
     else:
         source = initial_value
         value = _convert_initial_value(source, dtype)
         if value is source:
             value = value.clone()          # never alias the caller's tensor
-        make = _InitialValue(lambda: _convert_initial_value(source, dtype), [])
+        make = _InitialValue(source, dtype, ())
     if expected_shape is not None and not TensorShape(expected_shape).is_compatible_with(value.shape):
         raise VariableArgumentError("Shapes %s and %s are incompatible"
                                     % (TensorShape(value.shape), TensorShape(expected_shape)))
