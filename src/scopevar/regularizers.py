@@ -36,28 +36,27 @@ def _check_scale(scale, what="scale"):
                                % (what, scale, scale))
 
 
-def l1_regularizer(scale, scope=None):
-    """``scale * sum(|w|)``; a scale of 0 disables it (returns a function giving None)."""
+def _scaled(scale, penalty, op_name, negative_message):
+    """``scale * penalty(w)`` as a regularizer; a scale of 0 gives a function returning None."""
     _check_scale(scale)
     if isinstance(scale, numbers.Real):
         if scale < 0.0:
-            raise RegularizerError("Setting a scale less than 0 on a regularizer: %g" % scale)
+            raise RegularizerError(negative_message % scale)
         if scale == 0.0:
             return lambda _: None
-    return _Regularizer(lambda w: torch.as_tensor(scale, dtype=w.dtype) * w.abs().sum(),
-                        scope or "l1_regularizer")
+    return _Regularizer(lambda w: torch.as_tensor(scale, dtype=w.dtype) * penalty(w), op_name)
+
+
+def l1_regularizer(scale, scope=None):
+    """``scale * sum(|w|)``; a scale of 0 disables it (returns a function giving None)."""
+    return _scaled(scale, lambda w: w.abs().sum(), scope or "l1_regularizer",
+                   "Setting a scale less than 0 on a regularizer: %g")
 
 
 def l2_regularizer(scale, scope=None):
     """``scale * sum(w**2) / 2``; a scale of 0 disables it."""
-    _check_scale(scale)
-    if isinstance(scale, numbers.Real):
-        if scale < 0.0:
-            raise RegularizerError("Setting a scale less than 0 on a regularizer: %g." % scale)
-        if scale == 0.0:
-            return lambda _: None
-    return _Regularizer(lambda w: torch.as_tensor(scale, dtype=w.dtype) * (w * w).sum() / 2,
-                        scope or "l2_regularizer")
+    return _scaled(scale, lambda w: (w * w).sum() / 2, scope or "l2_regularizer",
+                   "Setting a scale less than 0 on a regularizer: %g.")
 
 
 def l1_l2_regularizer(scale_l1=1.0, scale_l2=1.0, scope=None):

@@ -9,10 +9,8 @@ Every case of the whole test session runs in ONE TensorFlow subprocess (importin
 seconds), the first time a parity test needs TF results.  Results are cached under
 ``.pytest_cache/tf_oracle`` keyed by the code, so reruns do not start TensorFlow at all.
 """
-import contextlib
 import hashlib
 import importlib.util
-import io
 import json
 import os
 import subprocess
@@ -23,8 +21,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from encode import decode_array, encode  # noqa: E402
-from record import capture, error_record  # noqa: E402
+from encode import decode_array  # noqa: E402
+from record import run_program  # noqa: E402
 
 CACHE = HERE.parent.parent / ".pytest_cache" / "tf_oracle"
 _REGISTRY = {}          # id -> code (TF side)
@@ -54,7 +52,7 @@ def case(case_id, code, sv_code=None, message=None):
 
 
 def _key(code):
-    return hashlib.sha256(("v4\n" + code).encode()).hexdigest()[:24]
+    return hashlib.sha256(("v5\n" + code).encode()).hexdigest()[:24]
 
 
 def run_tf_cases(ids):
@@ -120,21 +118,8 @@ def run_scopevar(code):
             return a[()] if a.ndim == 0 else a          # sess.run gives numpy scalars
         return np.asarray(x)
 
-    out = {}
-    env = {"tf": tf, "np": np, "slim": slim, "ev": ev, "out": out, "TF": False}
-    buf = io.StringIO()
-    with graph.as_default():
-        try:
-            with contextlib.redirect_stdout(buf):
-                exec(compile(code, "<case>", "exec"), env)
-            rec = {"ok": True, "out": encode(out)}
-        except Exception as e:  # noqa: BLE001 - the error is the result
-            rec = error_record(e)
-            rec["out"] = encode(out)
-            rec["exception"] = e
-        rec.update(capture(lambda k: list(graph.get_collection_ref(k))))
-    rec["stdout"] = buf.getvalue()
-    return rec
+    env = {"tf": tf, "np": np, "slim": slim, "ev": ev, "TF": False}
+    return run_program(code, env, graph, lambda k: list(graph.get_collection_ref(k)))
 
 
 def check(case_id, tf_rec, *, exact=True, rtol=1e-6, atol=0.0, compare=("vars", "collections", "out")):

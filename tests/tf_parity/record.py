@@ -1,4 +1,7 @@
 """What a parity program leaves behind, recorded identically on TensorFlow and on scopevar."""
+import contextlib
+import io
+
 from encode import encode
 
 COLLECTIONS = ("variables", "trainable_variables", "local_variables", "model_variables",
@@ -31,3 +34,22 @@ def _dtype(v):
     if isinstance(name, str):
         return name.replace("_ref", "")
     return str(d).replace("torch.", "")
+
+
+def run_program(code, env, graph, get_collection):
+    """Run ``code`` with globals ``env`` (``out`` is added) as ``graph``'s default; its record:
+    ok/error, ``out``, variables and collections, printed text (``exception`` on error)."""
+    out = env["out"] = {}
+    buf = io.StringIO()
+    with graph.as_default():
+        try:
+            with contextlib.redirect_stdout(buf):
+                exec(compile(code, "<case>", "exec"), env)
+            rec = {"ok": True, "out": encode(out)}
+        except Exception as e:  # noqa: BLE001 - the error is the result
+            rec = error_record(e)
+            rec["out"] = encode(out)
+            rec["exception"] = e
+        rec.update(capture(get_collection))
+    rec["stdout"] = buf.getvalue()
+    return rec

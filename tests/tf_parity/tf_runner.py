@@ -4,8 +4,6 @@ Started by ``oracle.run_tf`` in a subprocess: reads a JSON list of ``{"id", "cod
 and writes a JSON dict ``{id: record}`` on stdout.  TensorFlow is never imported by scopevar;
 only this script does.
 """
-import contextlib
-import io
 import json
 import os
 import sys
@@ -37,8 +35,7 @@ if not hasattr(_ops, "Tensor"):
 import tf_slim as slim  # noqa: E402
 from tf_slim.ops import arg_scope as _arg_scope  # noqa: E402
 
-from encode import encode  # noqa: E402
-from record import capture, error_record  # noqa: E402
+from record import run_program  # noqa: E402
 
 
 def run_case(code):
@@ -56,19 +53,9 @@ def run_case(code):
             state["done"].update(id(v) for v in todo)
         return state["sess"].run(x)
 
-    out = {}
-    env = {"tf": tf, "np": np, "slim": slim, "ev": ev, "out": out, "TF": True}
-    buf = io.StringIO()
-    with graph.as_default():
-        try:
-            with contextlib.redirect_stdout(buf):
-                exec(compile(code, "<case>", "exec"), env)
-            rec = {"ok": True, "out": encode(out)}
-        except Exception as e:  # noqa: BLE001 - the error is the result
-            rec = error_record(e)
-            rec["out"] = encode(out)
-        rec.update(capture(graph.get_collection))
-    rec["stdout"] = buf.getvalue()
+    env = {"tf": tf, "np": np, "slim": slim, "ev": ev, "TF": True}
+    rec = run_program(code, env, graph, graph.get_collection)
+    rec.pop("exception", None)
     if state["sess"] is not None:
         state["sess"].close()
     return rec
