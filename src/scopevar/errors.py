@@ -174,3 +174,98 @@ class UnsupportedDtypeError(CheckpointError, UnimplementedError):
 
 class RestoreError(CheckpointError, InvalidArgumentError):
     """Restoring into variables failed: a missing key or a shape mismatch."""
+
+
+class CheckpointArgumentError(CheckpointError, InvalidArgumentError, ValueError):
+    """A checkpoint read or write asked for something TF rejects: a duplicate key, a slice
+    outside its tensor, checkpoint-state timestamps that do not match the paths.
+
+    >>> w.add("w", x); w.add("w", x)         # Adding duplicate key: w
+    """
+
+
+class InvalidCheckpointStateError(CorruptCheckpointError, ValueError):
+    """A ``checkpoint`` state file that is not a valid ``CheckpointState`` text proto."""
+
+
+# --- constants and random ops ------------------------------------------------------------------
+
+class ConstantValueError(ValueError):
+    """A constant whose value does not fit its shape: more values than the shape holds, a
+    negative dimension, a fill value that is not a scalar.
+
+    >>> tf.constant([1, 2, 3], shape=[2])         # Too many elements provided ...
+    """
+
+
+class ConstantShapeError(TypeError):
+    """``verify_shape=True`` and the value has another shape than asked for.
+
+    >>> tf.constant([1, 2], shape=[2, 1], verify_shape=True)
+    """
+
+
+class RandomArgumentError(ValueError):
+    """A random op built with an argument TF rejects: a dtype it does not produce, no
+    ``maxval`` for integers, logits that are not a matrix, a negative ``num_samples``.
+
+    >>> tf.random_uniform([2], dtype=tf.int32)     # Must specify maxval ...
+    """
+
+
+class RandomTypeError(TypeError):
+    """A random op given a dtype or a shape of a type its kernel does not take.
+
+    >>> tf.random_normal([2.5])                    # shape must be integers
+    """
+
+
+class RandomRangeError(InvalidArgumentError):
+    """A random op whose arguments TF rejects when it runs: ``minval >= maxval`` for integers,
+    a negative dimension, a crop larger than the value.
+
+    >>> tf.random_uniform([2], 3, 3, dtype=tf.int32)
+    """
+
+
+# --- Saver and checkpoint utilities -------------------------------------------------------------
+
+class SaverArgumentError(ValueError):
+    """A ``Saver`` built or called with arguments TF rejects: nothing to save, two variables
+    with one name, a ``latest_filename`` with a directory in it.
+
+    >>> tf.train.Saver([])                         # No variables to save
+    """
+
+
+class SaverTypeError(TypeError):
+    """A ``Saver`` given something that is not a variable, a list or a dict of them.
+
+    >>> tf.train.Saver("w")                        # Variables to save should be passed ...
+    """
+
+
+class SaverBuildError(RuntimeError):
+    """``Saver(defer_build=True)`` used before ``build()``."""
+
+
+class NoCheckpointError(CheckpointNotFoundError, ValueError):
+    """No checkpoint at the path given to ``Saver.restore`` or ``load_checkpoint``.
+
+    >>> saver.restore(sess, "no/such/model.ckpt")  # The passed save_path is not a valid ...
+    """
+
+
+class MissingCheckpointKeyError(CheckpointNotFoundError, ValueError):
+    """A variable to restore whose name the checkpoint lacks (``NotFoundError`` for the
+    ``Saver``, ``ValueError`` for slim's ``assign_from_checkpoint``).
+
+    >>> tf.train.Saver({"renamed": w}).restore(None, path)   # Key renamed not found ...
+    """
+
+
+class CheckpointShapeError(RestoreError, ValueError):
+    """A variable to restore whose shape or dtype differs from the checkpoint's tensor.
+
+    >>> tf.train.Saver([tf.Variable([1., 2., 3.], name="w")]).restore(None, path)
+    """

@@ -1,0 +1,80 @@
+"""One ``.data-SSSSS-of-NNNNN`` shard, read by byte range into buffers the caller owns.
+
+A large range at an aligned offset is memory-mapped copy-on-write: a tensor made from the
+buffer with ``torch.frombuffer`` *is* the mapped file (no copy), and writing into it never
+changes the file.  A small or misaligned range is read into a ``bytearray``.  Every range gets
+its own buffer, which the tensor keeps alive: tensors never alias one another and stay valid
+after the reader is closed.  (Do not truncate a data file in place while its tensors live:
+TF and scopevar replace checkpoint files by renaming, which is safe.)
+
+>>> f = DataFile("ckpt/model.ckpt-7.data-00000-of-00001")
+>>> buffer, start = f.read(offset=0, size=16, alignment=4, name="w")
+>>> f.read_into(0, tensor.numpy(), name="w")         # straight into existing memory
+"""
+import mmap
+import os
+import stat
+
+from ..errors import CheckpointError, CheckpointNotFoundError, CorruptCheckpointError
+
+MAP_MIN_BYTES = 1 << 16
+
+
+class DataFile:
+    def __init__(self, path):
+        self.path = path
+        try:
+            self._fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise CheckpointNotFoundError(
+                "%s; No such file or directory: a data shard of the checkpoint is missing"
+                % path, path) from None
+        except OSError as e:
+            raise CheckpointError("%s: cannot open data shard: %s" % (path, e.strerror), path) from None
+        if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+            os.close(self._fd)
+            raise CheckpointError("%s: a data shard is not a regular file" % path, path)
+
+    def size(self):
+        return os.fstat(self._fd).st_size
+
+    def read(self, offset, size, alignment, name):
+        """``(buffer, start)``: the bytes ``[offset, offset + size)`` are
+        ``buffer[start:start + size]``, and ``buffer`` is writable and private."""
+        if size < MAP_MIN_BYTES or offset % alignment:
+            buffer = bytearray(size)
+            self.read_into(offset, buffer, name)
+            return buffer, 0
+        self._check_range(offset, size, name)
+        start = offset % mmap.ALLOCATIONGRANULARITY
+        try:
+            return mmap.mmap(self._fd, start + size, access=mmap.ACCESS_COPY, offset=offset - start), start
+        except OSError as e:
+            raise CheckpointError("%s: cannot map tensor %s: %s" % (self.path, name, e), self.path) from None
+
+    def read_into(self, offset, buffer, name):
+        """Fill the writable ``buffer`` (a bytearray, a tensor's memory) from ``offset`` on."""
+        view = memoryview(buffer).cast("B")
+        self._check_range(offset, view.nbytes, name)
+        done = 0
+        while done < view.nbytes:
+            try:
+                count = os.preadv(self._fd, [view[done:]], offset + done)
+            except OSError as e:
+                raise CheckpointError("%s: cannot read tensor %s: %s" % (self.path, name, e),
+                                      self.path) from None
+            if count == 0:
+                raise CorruptCheckpointError("%s: short read of tensor %s (the file shrank?)"
+                                             % (self.path, name), self.path)
+            done += count
+
+    def _check_range(self, offset, size, name):
+        file_size = self.size()
+        if offset + size > file_size:
+            raise CorruptCheckpointError(
+                "%s: tensor %s claims bytes [%d, %d) but the file has %d bytes; the data file is "
+                "truncated or the index is corrupt" % (self.path, name, offset, offset + size,
+                                                       file_size), self.path)
+
+    def close(self):
+        os.close(self._fd)

@@ -1,0 +1,64 @@
+"""A checkpoint's files on disk: their names, and writing them atomically.
+
+>>> data_path("ckpt/model.ckpt-7", 1, 2)
+'ckpt/model.ckpt-7.data-00001-of-00002'
+>>> with AtomicFile("ckpt/notes") as f:       # appears complete, or not at all
+...     f.write(b"...")
+"""
+import os
+import secrets
+
+
+def index_path(prefix):
+    """``prefix.index``: the SSTable of entries."""
+    return "%s.index" % prefix
+
+
+def data_path(prefix, shard_id, num_shards):
+    """``prefix.data-SSSSS-of-NNNNN``: the tensor bytes of one shard."""
+    return "%s.data-%05d-of-%05d" % (prefix, shard_id, num_shards)
+
+
+class AtomicFile:
+    """A binary file written under a temporary name, then fsynced and renamed into place.
+
+    ``commit()`` (or leaving a ``with`` block normally) makes ``path`` appear with the whole
+    content; ``discard()`` (or an exception in the block) removes the temporary file.  With
+    ``sync=False`` the fsyncs are skipped (TF does not fsync checkpoints either): the rename
+    still hides partial files from readers, but an OS crash may lose the content.
+    """
+
+    def __init__(self, path, sync=True):
+        self.path = os.fspath(path)
+        self.sync = sync
+        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+        self.temp_path = "%s.tempstate%d" % (self.path, secrets.randbits(63))
+        self._file = open(self.temp_path, "wb")
+        self.write = self._file.write
+
+    def commit(self):
+        self._file.flush()
+        if self.sync:
+            os.fsync(self._file.fileno())
+        self._file.close()
+        os.replace(self.temp_path, self.path)
+        if self.sync:
+            directory = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+
+    def discard(self):
+        self._file.close()
+        if os.path.exists(self.temp_path):
+            os.remove(self.temp_path)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is None:
+            self.commit()
+        else:
+            self.discard()

@@ -1,0 +1,160 @@
+"""Writing a TensorFlow checkpoint: ``BundleWriter`` streams tensors into one data shard;
+``write_index`` writes the ``.index`` for the entries of all shards.
+
+One process, one shard (``finish`` writes the index too):
+
+>>> with BundleWriter("ckpt/model.ckpt-1") as writer:
+...     writer.add("w", torch.ones(2, 3))
+...     writer.add_slice("emb", full_shape=[10, 4], offset=[0, 0], value=torch.zeros(5, 4))
+...     writer.add_slice("emb", full_shape=[10, 4], offset=[5, 0], value=torch.ones(5, 4))
+
+Several processes, one shard each; one of them writes the index once all shards are written:
+
+>>> writer = BundleWriter(prefix, shard_id=rank, num_shards=world)
+>>> writer.add(...); entries = writer.finish()
+>>> torch.distributed.gather_object(entries, gathered, dst=0)        # plain bytes travel
+>>> if rank == 0: write_index(prefix, gathered, num_shards=world)
+"""
+import os
+
+from ..errors import CheckpointArgumentError
+from . import codec
+from .crc import mask
+from .files import AtomicFile, data_path, index_path
+from .protos import (FORMAT_VERSION, BundleEntryProto, BundleHeaderProto, TensorShapeProto,
+                     VersionDef)
+from .slices import slice_key, spec, tensor_key, to_proto
+from .table import write_table
+
+class BundleWriter:
+    """Appends tensors to ``prefix.data-<shard_id>-of-<num_shards>`` as they are added.
+
+    Nothing is visible at ``prefix`` until ``finish()``: the data file is written under a
+    temporary name, fsynced and renamed, and the index (for one shard) the same way after it.
+    Each tensor starts at a multiple of its item size, so readers can map it without copying.
+    ``sync=False`` skips the fsyncs (see ``files.AtomicFile``).
+    """
+
+    def __init__(self, prefix, shard_id=0, num_shards=1, *, sync=True):
+        if not 0 <= shard_id < num_shards:
+            raise CheckpointArgumentError("BundleWriter(%r): shard_id %r is not in [0, num_shards=%r)"
+                                          % (prefix, shard_id, num_shards))
+        self.prefix = os.fspath(prefix)
+        self.shard_id, self.num_shards = shard_id, num_shards
+        self.sync = sync
+        self._file = AtomicFile(data_path(self.prefix, shard_id, num_shards), sync)
+        self._entries = {}
+        self._position = 0
+        self.entries = None          # what finish() returned, once it ran
+
+    def add(self, name, value):
+        """Append tensor ``name``: a torch tensor, a numpy array, bytes/str, or a (nested)
+        list; string tensors are numpy arrays of bytes/str."""
+        key = tensor_key(name)
+        if key in self._entries:
+            raise CheckpointArgumentError("Adding duplicate key: %s" % name)
+        self._entries[key] = self._append(codec.encode(value))
+
+    def add_slice(self, name, full_shape, offset, value):
+        """Append the piece ``value`` of the partitioned tensor ``name`` of ``full_shape``, at
+        ``offset`` in it.  Pieces may come in any order, from any shard."""
+        encoded = codec.encode(value)
+        full_shape = tuple(int(n) for n in full_shape)
+        box = tuple((int(s), n) for s, n in zip(offset, encoded.shape))
+        if len(offset) != len(full_shape) or len(encoded.shape) != len(full_shape) or any(
+                s < 0 or s + n > dim for (s, n), dim in zip(box, full_shape)):
+            raise CheckpointArgumentError(
+                "add_slice(%r): a piece of shape %s at offset %s does not fit in the full shape %s"
+                % (name, list(encoded.shape), list(offset), list(full_shape)))
+        if box == tuple((0, n) for n in full_shape):
+            self.add(name, value)
+            return
+        key = tensor_key(name)
+        full = self._entries.get(key)
+        if full is None:
+            full = self._entries[key] = _entry(encoded.dtype, full_shape)
+        elif not full.slices or full.dtype != encoded.dtype or _dims(full) != full_shape:
+            raise CheckpointArgumentError("add_slice(%r): the tensor was already added %s" % (
+                name, "as %s %s" % (codec.TORCH_DTYPES[full.dtype], list(_dims(full)))
+                if full.slices else "whole"))
+        piece_key = slice_key(key, box)
+        if piece_key in self._entries:
+            raise CheckpointArgumentError("Adding duplicate key: %s slice %s" % (name, spec(box)))
+        full.slices.append(to_proto(box))
+        self._entries[piece_key] = self._append(encoded)
+
+    def finish(self):
+        """Commit the data file; for a one-shard checkpoint write the index too.
+
+        Returns this shard's entries (also kept as ``self.entries``): ``{key: serialized
+        BundleEntryProto}``, plain bytes to pass to ``write_index`` from any process."""
+        self._file.commit()
+        self.entries = {key: entry.SerializeToString() for key, entry in self._entries.items()}
+        if self.num_shards == 1:
+            write_index(self.prefix, [self.entries], num_shards=1, sync=self.sync)
+        return self.entries
+
+    def abort(self):
+        """Drop the temporary data file; nothing is written at the prefix."""
+        self._file.discard()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, *_):
+        if exc_type is not None:
+            self.abort()
+        elif self.entries is None:
+            self.finish()
+
+    def _append(self, encoded):
+        padding = -self._position % _alignment(encoded)
+        if padding:
+            self._file.write(bytes(padding))
+        entry = _entry(encoded.dtype, encoded.shape)
+        entry.shard_id, entry.offset = self.shard_id, self._position + padding
+        for chunk in encoded.chunks:
+            self._file.write(chunk)
+            entry.size += len(chunk)
+        entry.crc32c = mask(encoded.crc)
+        self._position = entry.offset + entry.size
+        return entry
+
+
+def write_index(prefix, shard_entries, num_shards, *, sync=True):
+    """Write ``prefix.index`` (atomically) from the entries ``finish()`` returned on each shard.
+
+    The pieces of a partitioned tensor may come from different shards: their full-tensor
+    entries are merged.  Any other key found twice is an error.
+    """
+    merged = {}
+    for entries in shard_entries:
+        for key, value in entries.items():
+            merged[key] = _merge(prefix, key, merged[key], value) if key in merged else value
+    header = BundleHeaderProto(num_shards=num_shards, version=VersionDef(producer=FORMAT_VERSION))
+    with AtomicFile(index_path(os.fspath(prefix)), sync) as file:
+        write_table(file, [(b"", header.SerializeToString()), *sorted(merged.items())])
+
+
+def _merge(prefix, key, first, second):
+    a, b = BundleEntryProto.FromString(first), BundleEntryProto.FromString(second)
+    if not a.slices or not b.slices or a.dtype != b.dtype or a.shape != b.shape:
+        raise CheckpointArgumentError("Duplicate tensor keyed by %s encountered, when merging "
+                                      "prefix: %s" % (key.decode("utf-8", "replace"), prefix))
+    a.slices.extend(b.slices)
+    return a.SerializeToString()
+
+
+def _entry(dtype, shape):
+    entry = BundleEntryProto(dtype=dtype)
+    entry.shape.CopyFrom(TensorShapeProto(dim=[TensorShapeProto.Dim(size=n) for n in shape]))
+    return entry
+
+
+def _dims(entry):
+    return tuple(dim.size for dim in entry.shape.dim)
+
+
+def _alignment(encoded):
+    return 1 if encoded.dtype == codec.DT_STRING else codec.TORCH_DTYPES[encoded.dtype].itemsize
+

@@ -1,0 +1,563 @@
+"""The tensor-bundle format: TF's own checkpoints, round trips, slices, shards, bad input."""
+import hashlib
+import io
+import json
+import os
+import shutil
+import struct
+import tracemalloc
+from pathlib import Path
+from unittest import mock
+
+import ml_dtypes
+import numpy as np
+import pytest
+import torch
+
+from scopevar import dtypes
+from scopevar.bundle import (BundleReader, BundleWriter, data_path, index_path,
+                             read_checkpoint_state, write_checkpoint_state, write_index)
+from scopevar.bundle import table
+from scopevar.bundle.crc import crc32c, mask
+from scopevar.bundle.data_file import DataFile
+from scopevar.bundle.protos import (BundleEntryProto, BundleHeaderProto, DataType,
+                                    TensorShapeProto, VersionDef)
+from scopevar.bundle.slices import slice_key, to_proto
+from scopevar.errors import (CheckpointArgumentError, CheckpointError, CheckpointNotFoundError,
+                             CorruptCheckpointError, InvalidCheckpointStateError,
+                             UnsupportedDtypeError)
+
+FIXTURES = Path("/work/shared/fixtures/tf-checkpoints")
+MANIFEST = json.loads((FIXTURES / "manifest.json").read_text()) if FIXTURES.exists() else {}
+needs_fixtures = pytest.mark.skipif(not MANIFEST, reason="shared TF fixtures not present")
+
+
+def sha256(value):
+    """The manifest's hash: C-order bytes; strings as 8-byte LE length + bytes per element,
+    except a scalar string, which TF returns as ``bytes`` and the manifest hashes raw."""
+    if isinstance(value, np.ndarray) and value.shape == () and value.dtype == object:
+        return hashlib.sha256(value[()]).hexdigest()
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        return hashlib.sha256(b"".join(len(s).to_bytes(8, "little") + s
+                                       for s in value.reshape(-1))).hexdigest()
+    return hashlib.sha256(value.contiguous().reshape(-1).view(torch.uint8).numpy()).hexdigest()
+
+
+def same(a, b):
+    if isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and a.shape == b.shape and list(a.flat) == list(b.flat)
+    return a.dtype == b.dtype and a.shape == b.shape and sha256(a) == sha256(b)
+
+
+def write(prefix, tensors):
+    with BundleWriter(prefix) as writer:
+        for name, value in tensors.items():
+            writer.add(name, value)
+    return str(prefix)
+
+
+# --- TF's checkpoints ----------------------------------------------------------------------------
+
+FIXTURE_TENSORS = [(ckpt, name) for ckpt, info in MANIFEST.items() for name in info["tensors"]]
+
+
+@needs_fixtures
+@pytest.mark.parametrize("ckpt,name", FIXTURE_TENSORS, ids=["/".join(c) for c in FIXTURE_TENSORS])
+def test_reads_every_tensor_tf_wrote(ckpt, name):
+    info = MANIFEST[ckpt]["tensors"][name]
+    with BundleReader(FIXTURES / MANIFEST[ckpt]["prefix"]) as reader:
+        value = reader.get(name)
+        assert dtypes.name(reader.dtype(name)) == info["dtype"]
+        assert list(reader.shape(name)) == info["shape"] == list(value.shape)
+        assert sha256(value) == info["sha256"]
+
+
+@needs_fixtures
+@pytest.mark.parametrize("ckpt", sorted(MANIFEST))
+def test_keys_of_tf_checkpoints(ckpt):
+    with BundleReader(FIXTURES / MANIFEST[ckpt]["prefix"]) as reader:
+        assert reader.keys() == sorted(MANIFEST[ckpt]["tensors"])
+        assert all(reader.has(k) for k in reader.keys()) and not reader.has("nope")
+
+
+@needs_fixtures
+def test_tf_partitioned_tensor_read_in_another_partitioning():
+    with BundleReader(FIXTURES / "v1_partitioned/model.ckpt-7") as reader:
+        emb, wide = reader.get("emb"), reader.get("wide")
+        for start, rows in [(0, 5), (5, 5), (3, 4), (9, 1)]:       # TF stored rows 0-3, 4-6, 7-9
+            assert torch.equal(reader.get_slice("emb", [start, 0], [rows, 4]), emb[start:start + rows])
+        assert torch.equal(reader.get_slice("wide", [1, 3], [1, 5]), wide[1:2, 3:8])
+
+
+# --- round trips ---------------------------------------------------------------------------------
+
+TORCH_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16,
+                torch.int32, torch.int64, torch.uint8, torch.uint16, torch.uint32, torch.uint64,
+                torch.bool, torch.complex64, torch.complex128]
+
+
+def sample(dtype, shape, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    if dtype.is_floating_point or dtype.is_complex:
+        return torch.randn(shape, generator=g, dtype=dtype)
+    if dtype == torch.bool:
+        return torch.randint(0, 2, shape, generator=g).bool()
+    info = torch.iinfo(dtype)
+    low, high = max(info.min, -2 ** 62), min(info.max, 2 ** 62)
+    return torch.randint(low, high, shape, generator=g, dtype=torch.int64).to(dtype)
+
+
+@pytest.mark.parametrize("dtype", TORCH_DTYPES, ids=str)
+def test_round_trip_every_dtype(tmp_path, dtype):
+    values = {"scalar": sample(dtype, ()), "empty": sample(dtype, (0, 3)), "matrix": sample(dtype, (7, 5)),
+              "big": sample(dtype, (300, 100)), "odd": sample(dtype, (3,))}
+    with BundleReader(write(tmp_path / "m", values)) as reader:
+        for name, value in values.items():
+            assert reader.dtype(name) is dtype and reader.shape(name) == tuple(value.shape)
+            assert same(reader.get(name), value)
+
+
+def test_round_trip_numpy_and_python_values(tmp_path):
+    values = {"big_endian": np.arange(6, dtype=">i4").reshape(2, 3), "bf16": np.array([1.5, -2], ml_dtypes.bfloat16),
+              "list": [[1.0, 2.0]], "bool": np.array(True), "view": torch.arange(12.0).reshape(3, 4).t(),
+              "conj": torch.tensor([1 + 2j]).conj(), "grad": torch.ones(2, requires_grad=True)}
+    with BundleReader(write(tmp_path / "m", values)) as reader:
+        assert torch.equal(reader.get("big_endian"), torch.arange(6, dtype=torch.int32).reshape(2, 3))
+        assert torch.equal(reader.get("bf16"), torch.tensor([1.5, -2], dtype=torch.bfloat16))
+        assert torch.equal(reader.get("list"), torch.tensor([[1.0, 2.0]], dtype=torch.float64))
+        assert reader.get("bool").item() is True and reader.shape("bool") == ()
+        assert torch.equal(reader.get("view"), torch.arange(12.0).reshape(3, 4).t())
+        assert torch.equal(reader.get("conj"), torch.tensor([1 - 2j]))
+        assert torch.equal(reader.get("grad"), torch.ones(2))
+
+
+def test_round_trip_strings(tmp_path):
+    values = {"scalar": b"hello", "text": "héllo", "empty": np.array([], object),
+              "matrix": np.array([[b"", b"\x00\xff" * 300], [b"x" * 70000, "ü"]], object),
+              "fixed": np.array([b"ab", b"c"])}
+    with BundleReader(write(tmp_path / "m", values)) as reader:
+        assert reader.dtype("scalar") is dtypes.string
+        assert reader.get("scalar").shape == () and reader.get("scalar")[()] == b"hello"
+        assert reader.get("text")[()] == "héllo".encode()
+        assert reader.get("empty").shape == (0,)
+        matrix = reader.get("matrix")
+        assert matrix.dtype == object and matrix.shape == (2, 2)
+        assert list(matrix.flat) == [b"", b"\x00\xff" * 300, b"x" * 70000, "ü".encode()]
+        assert list(reader.get("fixed")) == [b"ab", b"c"]
+        assert list(reader.get_slice("matrix", [1, 0], [1, 2]).flat) == [b"x" * 70000, "ü".encode()]
+
+
+def test_annotated_example_byte_for_byte(tmp_path):
+    """Spec section 2.7: TF's SaveV2 of v=float32[1, 2], w=string["ab", "c"]: a 142-byte index."""
+    prefix = write(tmp_path / "m", {"v": torch.tensor([1.0, 2.0]), "w": np.array([b"ab", b"c"], object)})
+    index = bytes.fromhex(
+        "00000608011a020801" "00010f76080112041202080228083559 3ce535" "0001117708071204120208022008"
+        "280935d530d85f" "0000000001000000" "008d41821e" "0000000001000000" "00c0f2a1b0"
+        "000102780039" "0000000001000000" "0053ee0f5d" "3e084b0e".replace(" ", "")) + bytes(36) + \
+        bytes.fromhex("57fb808b247547db")
+    assert Path(index_path(prefix)).read_bytes() == index and len(index) == 142
+    assert Path(data_path(prefix, 0, 1)).read_bytes() == bytes.fromhex("0000803f00000040020103717c67616263")
+
+
+def test_tensors_are_aligned_to_their_item_size(tmp_path):
+    values = {"a": torch.ones(3, dtype=torch.int8), "b": torch.ones(5, dtype=torch.float64),
+              "c": b"xyz", "d": torch.ones(2, dtype=torch.complex128)}
+    prefix = write(tmp_path / "m", values)
+    entries = dict(table.read_table(Path(index_path(prefix)).read_bytes(), "m.index"))
+    for name, value in values.items():
+        if isinstance(value, torch.Tensor):
+            assert BundleEntryProto.FromString(entries[name.encode()]).offset % value.element_size() == 0
+
+
+def test_multi_block_index(tmp_path):
+    names = ["scope_%05d/%s" % (i, "w" * 80) for i in range(3500)]          # > 256 KB of keys
+    prefix = write(tmp_path / "m", {name: torch.tensor(float(i)) for i, name in enumerate(names)})
+    data = Path(index_path(prefix)).read_bytes()
+    index_handle, _ = table._handle(data, table._handle(data, len(data) - 48, len(data), "")[1], len(data), "")
+    assert len(list(table._entries(table._block(data, index_handle, len(data), "", True), ""))) >= 2
+    with BundleReader(prefix) as reader:
+        assert reader.keys() == sorted(names)
+        assert reader.get(names[2999]).item() == 2999.0
+
+
+def test_table_writer_matches_leveldb_separators():
+    out = io.BytesIO()
+    big = b"v" * (2 * table.BLOCK_SIZE)               # an entry too large for a block of its own
+    items = [(b"a", b"1"), (b"abc", big), (b"abd", b"2"), (b"b\xff", b"3")]
+    table.write_table(out, items)
+    assert table.read_table(out.getvalue(), "t") == items
+    assert table._shortest_separator(b"the quick", b"the who") == b"the r"
+    assert table._short_successor(b"w") == b"x" and table._short_successor(b"\xff\xff") == b"\xff\xff"
+
+
+# --- zero copy and lifetime ----------------------------------------------------------------------
+
+def mapped_file(address):
+    """The file backing the mapping that holds ``address`` in this process, or None."""
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        fields = line.split(maxsplit=5)
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        if low <= address < high:
+            return fields[5] if len(fields) == 6 else None
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs /proc/self/maps")
+def test_large_tensors_are_mapped_not_copied(tmp_path):
+    prefix = write(tmp_path / "m", {"big": torch.randn(1024, 1024), "small": torch.ones(3)})
+    reader = BundleReader(prefix)
+    tracemalloc.start()
+    big = reader.get("big")
+    allocated = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert mapped_file(big.data_ptr()) == os.path.realpath(data_path(prefix, 0, 1))
+    assert allocated < 100_000                       # the 4 MB tensor was not copied
+    assert mapped_file(reader.get("small").data_ptr()) is None
+
+
+def test_tensors_outlive_the_reader_and_do_not_alias(tmp_path):
+    value = torch.randn(512, 256)
+    prefix = write(tmp_path / "m", {"w": value})
+    reader = BundleReader(prefix)
+    first, second = reader.get("w"), reader.get("w")
+    reader.close()
+    first.add_(1)                                    # copy-on-write: neither the file nor `second`
+    assert torch.equal(second, value) and torch.equal(first, value + 1)
+    with BundleReader(prefix) as again:
+        assert torch.equal(again.get("w"), value)
+    with pytest.raises(CheckpointError, match="closed"):
+        reader.get("w")
+    reader.close()
+
+
+def test_writer_as_context_manager_keeps_its_entries(tmp_path):
+    with BundleWriter(tmp_path / "m") as writer:
+        writer.add("w", torch.ones(2))
+        entries = writer.finish()                   # finishing inside the block is fine
+    assert writer.entries is entries and list(entries) == [b"w"]
+    with BundleReader(tmp_path / "m") as reader:
+        assert torch.equal(reader.get("w"), torch.ones(2))
+        with pytest.raises(CheckpointArgumentError, match="non-empty str"):
+            reader.get(b"w")
+
+
+def test_get_into_out_reads_the_file_straight_into_it(tmp_path):
+    full, big = torch.randn(10, 6), torch.randn(256, 256)
+    with BundleWriter(tmp_path / "m") as writer:
+        writer.add("big", big)
+        writer.add("s", np.array([b"a"], object))
+        writer.add_slice("emb", [10, 6], [0, 0], full[:4])
+        writer.add_slice("emb", [10, 6], [4, 0], full[4:])
+    variable = torch.nn.Parameter(torch.zeros(256, 256))
+    emb = torch.zeros(10, 6)
+    with BundleReader(tmp_path / "m") as reader:
+        with mock.patch.object(DataFile, "read", side_effect=AssertionError("mapped, not filled")):
+            assert reader.get("big", out=variable) is variable and torch.equal(variable.data, big)
+            assert reader.get("emb", out=emb) is emb and torch.equal(emb, full)
+        as_double, transposed = torch.zeros(256, 256, dtype=torch.float64), torch.zeros(256, 256).t()
+        assert torch.equal(reader.get("big", out=as_double), big.double())
+        assert torch.equal(reader.get("big", out=transposed), big)
+        rows = torch.zeros(3, 2)
+        assert torch.equal(reader.get_slice("emb", [3, 1], [3, 2], out=rows), full[3:6, 1:3])
+        with pytest.raises(CheckpointArgumentError, match="out= for tensor big must be a tensor of shape"):
+            reader.get("big", out=torch.zeros(3))
+        with pytest.raises(CheckpointArgumentError):
+            reader.get("s", out=torch.zeros(1))
+    corrupt_bytes(data_path(tmp_path / "m", 0, 1), 100)
+    with BundleReader(tmp_path / "m") as reader, pytest.raises(CorruptCheckpointError, match="Checksum"):
+        reader.get("big", out=variable)
+
+
+# --- partitioned tensors ---------------------------------------------------------------------------
+
+def test_slices_round_trip_and_read_in_any_partitioning(tmp_path):
+    full = torch.randn(10, 6)
+    with BundleWriter(tmp_path / "m") as writer:
+        for rows in [(7, 3), (0, 4), (4, 3)]:                 # any order
+            writer.add_slice("emb", [10, 6], [rows[0], 0], full[rows[0]:rows[0] + rows[1]])
+        writer.add_slice("whole", [2, 2], [0, 0], torch.ones(2, 2))    # a full "slice" is a tensor
+    with BundleReader(tmp_path / "m") as reader:
+        assert reader.keys() == ["emb", "whole"] and reader.shape("emb") == (10, 6)
+        assert torch.equal(reader.get("emb"), full)
+        for start, shape in [([0, 0], [10, 6]), ([2, 1], [6, 4]), ([4, 0], [3, 6]), ([9, 5], [1, 1]),
+                             ([3, 2], [0, 2])]:
+            region = tuple(slice(s, s + n) for s, n in zip(start, shape))
+            assert torch.equal(reader.get_slice("emb", start, shape), full[region])
+        assert torch.equal(reader.get("whole"), torch.ones(2, 2))
+
+
+def test_slice_keys_are_tfs_ordered_code():
+    from scopevar.bundle.slices import _signed
+    for value, code in [(0, "80"), (3, "83"), (-1, "7f"), (64, "c040"), (100, "c064"), (8192, "e02000"),
+                        (5000000000, "f92a05f200"), (-65, "3fbf"), (-8193, "1fdfff")]:
+        assert _signed(value).hex() == code, value
+    assert slice_key(b"part", [(4, 3), (0, 3)]) == bytes.fromhex("00706172740001010284838083")
+    assert slice_key(b"a\x00\xff", [(0, -1)]) == b"\x00a\x00\xff\xff\x00\x00\x01\x01\x01\x80\x7f"
+
+
+def test_get_slice_reads_only_the_pieces_it_needs(tmp_path):
+    full = torch.arange(40.0).reshape(10, 4)
+    with BundleWriter(tmp_path / "m") as writer:
+        writer.add_slice("emb", [10, 4], [0, 0], full[:5])
+        writer.add_slice("emb", [10, 4], [5, 0], full[5:])
+    corrupt_bytes(data_path(tmp_path / "m", 0, 1), 5 * 4 * 4 + 8)          # inside the 2nd piece
+    with BundleReader(tmp_path / "m") as reader:
+        assert torch.equal(reader.get_slice("emb", [1, 1], [3, 2]), full[1:4, 1:3])
+        with pytest.raises(CorruptCheckpointError, match="Checksum does not match"):
+            reader.get("emb")
+
+
+def test_get_slice_without_verify_reads_only_the_range(tmp_path):
+    full = torch.arange(40.0).reshape(10, 4)
+    prefix = write(tmp_path / "m", {"w": full})
+    corrupt_bytes(data_path(prefix, 0, 1), 39 * 4)
+    with BundleReader(prefix, verify=False) as reader:
+        piece = reader.get_slice("w", [2, 1], [3, 2])
+        assert torch.equal(piece, full[2:5, 1:3])
+        assert not reader.get("w").equal(full)
+
+
+def test_shards_written_apart_and_merged_into_one_index(tmp_path):
+    prefix = str(tmp_path / "m")
+    full = torch.randn(6, 2)
+    entries = []
+    for shard in range(2):
+        writer = BundleWriter(prefix, shard_id=shard, num_shards=2)
+        writer.add("v%d" % shard, torch.full((3,), float(shard)))
+        writer.add_slice("emb", [6, 2], [3 * shard, 0], full[3 * shard:3 * shard + 3])
+        entries.append(writer.finish())
+        assert not os.path.exists(index_path(prefix))
+    write_index(prefix, entries, num_shards=2)
+    assert sorted(os.listdir(tmp_path)) == ["m.data-00000-of-00002", "m.data-00001-of-00002", "m.index"]
+    with BundleReader(prefix) as reader:
+        assert reader.keys() == ["emb", "v0", "v1"]
+        assert torch.equal(reader.get("v1"), torch.ones(3)) and torch.equal(reader.get("emb"), full)
+    with pytest.raises(CheckpointArgumentError, match="Duplicate tensor keyed by v0"):
+        write_index(prefix, [entries[0], entries[0]], num_shards=2)
+
+
+def test_nothing_appears_until_finish_and_an_error_leaves_nothing(tmp_path):
+    writer = BundleWriter(tmp_path / "a")
+    writer.add("w", torch.ones(2))
+    assert not any(name.startswith("a.") and "tempstate" not in name for name in os.listdir(tmp_path))
+    writer.finish()
+    assert sorted(os.listdir(tmp_path)) == ["a.data-00000-of-00001", "a.index"]
+    with pytest.raises(ZeroDivisionError):
+        with BundleWriter(tmp_path / "b") as writer:
+            writer.add("w", torch.ones(2))
+            1 / 0
+    assert sorted(os.listdir(tmp_path)) == ["a.data-00000-of-00001", "a.index"]
+
+
+def test_writer_rejects_what_tf_rejects(tmp_path):
+    writer = BundleWriter(tmp_path / "m")
+    writer.add("w", torch.ones(2))
+    with pytest.raises(CheckpointArgumentError, match="^Adding duplicate key: w"):
+        writer.add("w", torch.ones(2))
+    with pytest.raises(CheckpointArgumentError, match="already added whole"):
+        writer.add_slice("w", [4], [2], torch.ones(2))
+    writer.add_slice("p", [4, 2], [0, 0], torch.ones(2, 2))
+    with pytest.raises(CheckpointArgumentError, match="does not fit"):
+        writer.add_slice("p", [4, 2], [3, 0], torch.ones(2, 2))
+    with pytest.raises(CheckpointArgumentError, match="already added as torch.float32"):
+        writer.add_slice("p", [4, 2], [2, 0], torch.ones(2, 2, dtype=torch.int32))
+    with pytest.raises(CheckpointArgumentError, match="duplicate key: p slice 0,2:0,2"):
+        writer.add_slice("p", [4, 2], [0, 0], torch.ones(2, 2))
+    with pytest.raises(UnsupportedDtypeError):
+        writer.add("q", torch.ones(2, dtype=torch.float8_e4m3fn))
+    with pytest.raises(CheckpointArgumentError, match="bytes or str"):
+        writer.add("s", np.array([1, "a"], object))
+    with pytest.raises(CheckpointArgumentError):
+        writer.add("", torch.ones(1))
+    with pytest.raises(CheckpointArgumentError, match="shard_id"):
+        BundleWriter(tmp_path / "n", shard_id=2, num_shards=2)
+    writer.abort()
+
+
+# --- the checkpoint state file -------------------------------------------------------------------
+
+@needs_fixtures
+def test_reads_tf_state_files():
+    state = read_checkpoint_state(FIXTURES / "v1_dtypes")
+    assert state.model_checkpoint_path == str(FIXTURES / "v1_dtypes" / "model.ckpt-7")
+    assert list(state.all_model_checkpoint_paths) == [state.model_checkpoint_path]
+
+
+def test_state_relative_and_absolute_paths(tmp_path, monkeypatch):
+    directory = str(tmp_path)
+    write_checkpoint_state(directory, directory + "/ckpt-2", [directory + "/ckpt-1"],
+                           all_model_checkpoint_timestamps=[1.5, 2.5], save_relative_paths=True)
+    assert (tmp_path / "checkpoint").read_text() == (
+        'model_checkpoint_path: "ckpt-2"\nall_model_checkpoint_paths: "ckpt-1"\n'
+        'all_model_checkpoint_paths: "ckpt-2"\nall_model_checkpoint_timestamps: 1.5\n'
+        "all_model_checkpoint_timestamps: 2.5\n")
+    state = read_checkpoint_state(directory)
+    assert state.model_checkpoint_path == directory + "/ckpt-2"
+    assert list(state.all_model_checkpoint_paths) == [directory + "/ckpt-1", directory + "/ckpt-2"]
+    write_checkpoint_state(directory, directory + "/model.ckpt-5")            # TF1 Saver: absolute
+    assert read_checkpoint_state(directory).model_checkpoint_path == directory + "/model.ckpt-5"
+    monkeypatch.chdir(tmp_path.parent)                                        # a relative directory
+    write_checkpoint_state(tmp_path.name, tmp_path.name + "/model.ckpt-6")
+    assert "model_checkpoint_path: \"model.ckpt-6\"" in (tmp_path / "checkpoint").read_text()
+    assert read_checkpoint_state(tmp_path.name).model_checkpoint_path == tmp_path.name + "/model.ckpt-6"
+
+
+def test_state_errors(tmp_path):
+    assert read_checkpoint_state(tmp_path) is None
+    (tmp_path / "checkpoint").write_text("model_checkpoint_path: 3 4")
+    with pytest.raises(InvalidCheckpointStateError, match="checkpoint: not a CheckpointState"):
+        read_checkpoint_state(tmp_path)
+    (tmp_path / "checkpoint").write_bytes(b"\xff\xfe")
+    with pytest.raises(InvalidCheckpointStateError):
+        read_checkpoint_state(tmp_path)
+    (tmp_path / "checkpoint").write_text('all_model_checkpoint_paths: "a"')
+    with pytest.raises(InvalidCheckpointStateError, match="^Invalid checkpoint state loaded from"):
+        read_checkpoint_state(tmp_path)
+    with pytest.raises(CheckpointArgumentError, match="^Checkpoint timestamps, if provided"):
+        write_checkpoint_state(tmp_path, "a", all_model_checkpoint_timestamps=[1.0, 2.0])
+    with pytest.raises(CheckpointArgumentError, match="conflicts with path used for checkpoint state"):
+        write_checkpoint_state(tmp_path, str(tmp_path / "checkpoint"))
+
+
+# --- bad input -------------------------------------------------------------------------------------
+
+def corrupt_bytes(path, position):
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as f:
+        f.seek(position)
+        byte = f.read(1)
+        f.seek(position)
+        f.write(bytes([byte[0] ^ 0x40]))
+
+
+def entry(dtype="DT_FLOAT", shape=(2,), offset=0, size=8, crc=None, data=b"", shard_id=0, slices=()):
+    proto = BundleEntryProto(dtype=DataType.Value(dtype), shard_id=shard_id, offset=offset, size=size,
+                             slices=[to_proto(box) for box in slices])
+    proto.shape.CopyFrom(TensorShapeProto(dim=[TensorShapeProto.Dim(size=n) for n in shape]))
+    if not slices:
+        proto.crc32c = mask(crc32c(data[offset:offset + size])) if crc is None else crc
+    return proto
+
+
+def write_raw(prefix, entries, data=b"", header=None):
+    """A checkpoint with hand-made (possibly lying) entries: {key: BundleEntryProto or bytes}."""
+    header = header or BundleHeaderProto(num_shards=1, version=VersionDef(producer=1))
+    Path(data_path(prefix, 0, header.num_shards or 1)).write_bytes(data)
+    items = [(b"", header.SerializeToString())] + [
+        (k, v if isinstance(v, bytes) else v.SerializeToString()) for k, v in sorted(entries.items())]
+    with open(index_path(prefix), "wb") as f:
+        table.write_table(f, items)
+    return str(prefix)
+
+
+DATA = struct.pack("<2f", 1.0, 2.0)
+
+
+@pytest.mark.parametrize("entries,data,error,message", [
+    ({b"w": entry(dtype="DT_VARIANT", data=DATA)}, DATA, UnsupportedDtypeError, "has dtype DT_VARIANT"),
+    ({b"w": entry(dtype="DT_QINT8", size=2, data=DATA)}, DATA, UnsupportedDtypeError, "DT_QINT8"),
+    ({b"w": entry(size=12, data=DATA)}, DATA, CorruptCheckpointError, "^Invalid size in bundle entry: key w"),
+    ({b"w": entry(shape=(10 ** 15,), size=4 * 10 ** 15, crc=0)}, DATA, CorruptCheckpointError,
+     "claims bytes \\[0, 4000000000000000\\) but the file has 8 bytes"),
+    ({b"w": entry(offset=4, data=DATA)}, DATA, CorruptCheckpointError, "claims bytes \\[4, 12\\)"),
+    ({b"w": entry(crc=123, data=DATA)}, DATA, CorruptCheckpointError, "Checksum does not match"),
+    ({b"w": entry(shard_id=3, data=DATA)}, DATA, CorruptCheckpointError, "points at shard 3"),
+    ({b"w": entry(shape=(-1,), data=DATA)}, DATA, CorruptCheckpointError, "^Invalid tensor shape: w"),
+    ({b"w": entry(shape=(1,) * 65, size=4, data=DATA)}, DATA, CorruptCheckpointError, "^Invalid tensor shape"),
+    ({b"w": entry(shape=(1 << 32, 1 << 31), crc=0)}, DATA, CorruptCheckpointError, "^Invalid tensor shape"),
+    ({b"w": b"\x12\x05\x12"}, DATA, CorruptCheckpointError, "^Entry for key w not parseable"),
+    ({b"w": entry(dtype="DT_STRING", shape=(10 ** 12,), size=8, data=DATA)}, DATA, CorruptCheckpointError,
+     "Invalid size in bundle entry"),
+    ({b"w": entry(dtype="DT_STRING", shape=(1,), size=8, data=b"\xff" * 8)}, b"\xff" * 8,
+     CorruptCheckpointError, "bad varint"),
+    ({b"w": entry(shape=(4,), slices=[((0, 2),)]), slice_key(b"w", [(0, 2)]): entry(data=DATA)}, DATA,
+     CorruptCheckpointError, "^Does not have sufficient slices for partitioned tensor w"),
+    ({b"w": entry(shape=(3,), slices=[((0, 2),), ((1, 2),)]), slice_key(b"w", [(0, 2)]): entry(data=DATA),
+      slice_key(b"w", [(1, 2)]): entry(offset=8, data=DATA * 2)}, DATA * 2, CorruptCheckpointError,
+     "Overlapping slices"),
+    ({b"w": entry(shape=(4,), slices=[((0, 2),), ((2, 2),)]), slice_key(b"w", [(0, 2)]): entry(data=DATA)},
+     DATA, CorruptCheckpointError, "lists slice 2,2, but the checkpoint has no entry for it"),
+    ({b"w": entry(shape=(4,), slices=[((0, 5),)])}, DATA, CorruptCheckpointError, "lists an invalid slice"),
+    ({b"w": entry(shape=(6,), slices=[((0, 2),), ((2, 2),), ((4, 2),)]),           # pieces sharing bytes
+      **{slice_key(b"w", [(s, 2)]): entry(data=DATA) for s in (0, 2, 4)}}, DATA, CorruptCheckpointError,
+     "claims 24 bytes in slice 0,6 but its pieces' data files hold 8"),
+])
+def test_lying_entries_raise_checkpoint_errors(tmp_path, entries, data, error, message):
+    with BundleReader(write_raw(tmp_path / "m", entries, data)) as reader:
+        with pytest.raises(error, match=message) as info:
+            reader.get("w")
+        assert info.value.path and str(tmp_path) in str(info.value)
+
+
+def test_header_problems(tmp_path):
+    for header, message in [(BundleHeaderProto(num_shards=0), "num_shards = 0"),
+                            (BundleHeaderProto(num_shards=1, endianness=1), "big-endian"),
+                            (BundleHeaderProto(num_shards=1, version=VersionDef(producer=2, min_consumer=2)),
+                             "^Checkpoint min consumer version 2 above current version 1")]:
+        with pytest.raises(CheckpointError, match=message):
+            BundleReader(write_raw(tmp_path / "m", {}, header=header))
+    with open(index_path(tmp_path / "m"), "wb") as f:
+        table.write_table(f, [(b"a", b"")])
+    with pytest.raises(CorruptCheckpointError, match="failed to seek to header entry"):
+        BundleReader(tmp_path / "m")
+
+
+def test_damaged_index_files(tmp_path):
+    prefix = write(tmp_path / "m", {"a": torch.ones(2), "b": torch.ones(3)})
+    good = Path(index_path(prefix)).read_bytes()
+    for damaged, message in [(good[:40], "too short"), (good[:-1] + b"\x00", "bad magic number"),
+                             (good[:20] + good[60:], "truncated block read|bad magic|bad varint"),
+                             (good[:12] + b"\x55" + good[13:], "block checksum mismatch")]:
+        Path(index_path(prefix)).write_bytes(damaged)
+        with pytest.raises(CorruptCheckpointError, match=message):
+            BundleReader(prefix)
+    unsorted = io.BytesIO()
+    table.write_table(unsorted, [(b"", BundleHeaderProto(num_shards=1).SerializeToString()),
+                                 (b"b", entry().SerializeToString()), (b"a", entry().SerializeToString())])
+    Path(index_path(prefix)).write_bytes(unsorted.getvalue())
+    with pytest.raises(CorruptCheckpointError, match="not in increasing order"):
+        BundleReader(prefix)
+
+
+def test_missing_files_and_keys(tmp_path):
+    with pytest.raises(CheckpointNotFoundError, match="^Unsuccessful TensorSliceReader constructor: "
+                                                      "Failed to find any matching files for"):
+        BundleReader(tmp_path / "nope")
+    with pytest.raises(CheckpointNotFoundError, match="is a directory"):
+        BundleReader(tmp_path)
+    prefix = write(tmp_path / "m", {"conv1/weights": torch.ones(1)})
+    with BundleReader(prefix) as reader:
+        with pytest.raises(CheckpointNotFoundError, match="^Key model/conv1/weights not found in "
+                                                          "checkpoint .*conv1/weights"):
+            reader.get("model/conv1/weights")
+        with pytest.raises(CheckpointArgumentError, match="does not fit"):
+            reader.get_slice("conv1/weights", [1], [1])
+    os.remove(data_path(prefix, 0, 1))
+    os.mkdir(data_path(prefix, 0, 1))
+    with BundleReader(prefix) as reader:
+        with pytest.raises(CheckpointError, match="not a regular file"):
+            reader.get("conv1/weights")
+    os.rmdir(data_path(prefix, 0, 1))
+    with BundleReader(prefix) as reader:
+        with pytest.raises(CheckpointNotFoundError, match="data-00000-of-00001; No such file"):
+            reader.get("conv1/weights")
+
+
+def test_verify_false_skips_checksums(tmp_path):
+    prefix = write(tmp_path / "m", {"w": torch.zeros(4)})
+    corrupt_bytes(data_path(prefix, 0, 1), 0)
+    with BundleReader(prefix, verify=False) as reader:
+        assert reader.get("w")[0] != 0
+    with BundleReader(prefix) as reader, pytest.raises(CorruptCheckpointError):
+        reader.get("w")
+
+
+@needs_fixtures
+def test_fixture_copies_are_not_needed_for_reading(tmp_path):
+    """Read-only files (the shared fixtures are r--r--r--) are mapped copy-on-write."""
+    shutil.copytree(FIXTURES / "v1_big", tmp_path / "big")
+    for f in (tmp_path / "big").iterdir():
+        f.chmod(0o444)
+    with BundleReader(tmp_path / "big" / "model.ckpt-7") as reader:
+        big = reader.get("big")
+        big.mul_(2)
+        assert sha256(reader.get("big")) == MANIFEST["v1_big"]["tensors"]["big"]["sha256"]
