@@ -8,6 +8,7 @@ tensors of different dtypes are an error.  Shape errors read like TF's shape-inf
 >>> y.dtype
 torch.float32
 """
+import numpy as np
 import torch
 
 from . import dtypes
@@ -18,14 +19,15 @@ FLOAT_NAMES = "float16, bfloat16, float32, float64"
 INTS = (dtypes.int32, dtypes.int64)
 
 
-def binary(x, y, op):
-    """``(x, y)`` as TF's binary op ``op`` sees them: both tensors of one dtype."""
+def binary(x, y, op, names=("x", "y")):
+    """``(x, y)`` as TF's binary op ``op`` (inputs named ``names``) sees them: both tensors of
+    one dtype."""
     if not isinstance(x, torch.Tensor):
         if not isinstance(y, torch.Tensor):
             x = convert_to_tensor(x)
         else:
-            return _like(x, y, op, "x", "y"), y
-    return x, _like(y, x, op, "y", "x")
+            return _like(x, y, op, *names), y
+    return x, _like(y, x, op, *reversed(names))
 
 
 def _like(value, ref, op, arg, ref_arg):
@@ -62,19 +64,17 @@ def floats(x, param="x", names=FLOAT_NAMES):
 def alias(new_name, new, old_name, old):
     """TF's ``deprecated_argument_lookup``: the value of a renamed argument."""
     if new is not None and old is not None:
-        raise ValueError("Cannot specify both '%s' and '%s'" % (new_name, old_name))
+        raise ValueError("Cannot specify both '%s' and '%s'." % (old_name, new_name))
     return old if new is None else new
 
 
 def ints(value):
-    """Python ints from an int, a list of ints / Dimensions / scalar tensors, or a tensor."""
-    if isinstance(value, torch.Tensor):
+    """Python ints from an int, a list of ints / Dimensions / scalar tensors, or an array."""
+    if isinstance(value, (torch.Tensor, np.ndarray)):
         return [int(v) for v in value.reshape(-1).tolist()]
-    if not isinstance(value, (list, tuple, torch.Size)) and not hasattr(value, "as_list"):
-        if hasattr(value, "__len__"):                      # numpy arrays
-            return [int(v) for v in value]
-        return [int(getattr(value, "value", value))]
-    return [int(getattr(v, "value", v)) for v in value]
+    if isinstance(value, (list, tuple, torch.Size)) or hasattr(value, "as_list"):
+        return [int(getattr(v, "value", v)) for v in value]
+    return [int(getattr(value, "value", value))]
 
 
 def axes(axis, rank):

@@ -5,9 +5,8 @@ Shapes, axes, permutations and sizes may be ints, lists, ``TensorShape``s or ten
 tensors, like TF's host-memory shape tensors.  Ops that TF computes without copying
 (``reshape``, ``transpose``, ``squeeze``, ``slice``, ``split``...) return torch views.
 
->>> import scopevar as tf
->>> x = tf.reshape(tf.range(6), [2, -1])
->>> tf.concat([x, x], axis=1).shape, tf.shape(x).tolist()
+>>> x = reshape(range(6), [2, -1])
+>>> concat([x, x], axis=1).shape, shape(x).tolist()
 (torch.Size([2, 6]), [2, 3])
 """
 import builtins
@@ -90,7 +89,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     """``num`` equal pieces, or pieces of the given sizes (one may be -1), along ``axis``.
 
-    >>> [t.shape[0] for t in split(tf.zeros([10]), [3, -1, 2])]
+    >>> [t.shape[0] for t in split(torch.zeros(10), [3, -1, 2])]
     [3, 5, 2]
     """
     x = convert_to_tensor(value)
@@ -120,7 +119,8 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
     dims = ints(axis)
     for i, d in enumerate(dims):
         if not -x.dim() <= d < x.dim():
-            raise op_error("squeeze_dims[%d] not in [%d,%d)." % (i, -x.dim(), x.dim()), "Squeeze", x)
+            raise op_error("squeeze_dims[%d] not in [%d,%d)." % (i, -x.dim(), x.dim()), "Squeeze",
+                           x)
         if x.shape[d] != 1:
             raise op_error("Can not squeeze dim[%d], expected a dimension of 1, got %d"
                            % (d, x.shape[d]), "Squeeze", x)
@@ -149,7 +149,9 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     [[3, 2, 1, 2, 3, 2]]
     """
     x = convert_to_tensor(tensor)
-    pads = [ints(p) for p in (paddings.tolist() if isinstance(paddings, torch.Tensor) else paddings)]
+    if isinstance(paddings, (torch.Tensor, np.ndarray)):
+        paddings = paddings.tolist()
+    pads = [ints(p) for p in paddings]
     if len(pads) != x.dim():
         raise op_error("Shape must be rank %d but is rank %d" % (len(pads), x.dim()), "Pad", x,
                        [len(pads), 2], fix="paddings needs one [before, after] pair per dimension.")
@@ -255,7 +257,7 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
                   new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
     """numpy-style ``input_[begin:end:strides]`` with TF's bit masks (what ``x[1:, ::2]`` builds).
 
-    >>> strided_slice(tf.range(10), [8], [2], [-3]).tolist()
+    >>> strided_slice(range(10), [8], [2], [-3]).tolist()
     [8, 5]
     """
     x = convert_to_tensor(input_)
@@ -273,7 +275,8 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
         if shrink_axis_mask >> i & 1:
             index.append(b)
         else:
-            sl = builtins.slice(None if begin_mask >> i & 1 else b, None if end_mask >> i & 1 else e, s)
+            sl = builtins.slice(None if begin_mask >> i & 1 else b,
+                                None if end_mask >> i & 1 else e, s)
             if s < 0:          # torch slices forward only: flip the axis and slice forward
                 n = x.shape[dim]
                 start, stop, step = sl.indices(n)

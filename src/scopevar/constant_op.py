@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import dtypes
-from .errors import DtypeError
+from .errors import ConstantShapeError, ConstantValueError, DtypeError
 
 _INT32_MAX = 2 ** 31 - 1
 
@@ -41,7 +41,9 @@ def _python_dtype(value):
             kinds.add("other")
 
     walk(value)
-    if not kinds or "other" in kinds:
+    if not kinds:
+        return dtypes.float32          # empty (nested) lists, as in TF
+    if "other" in kinds:
         return None
     if "string" in kinds:
         return dtypes.string
@@ -57,14 +59,15 @@ def _python_dtype(value):
 
 
 def _check_compatible(value, dtype):
-    """TF refuses to turn Python floats into ints, or numbers into bools."""
+    """TF refuses to turn Python floats into ints, numbers into bools, strings into numbers."""
     flat = np.asarray(value, dtype=object).reshape(-1) if isinstance(value, (list, tuple)) else [value]
     for v in flat:
         bad = ((dtypes.is_integer(dtype) and isinstance(v, float))
                or (dtype is dtypes.bool and not isinstance(v, bool))
-               or (not dtypes.is_complex(dtype) and isinstance(v, complex)))
+               or (not dtypes.is_complex(dtype) and isinstance(v, complex))
+               or (dtype is not dtypes.string and isinstance(v, (str, bytes))))
         if bad:
-            raise TypeError("Expected %s, but got %r of type '%s'."
+            raise TypeError("Expected %s, but got %s of type '%s'."
                             % (dtypes.name(dtype), v, type(v).__name__))
 
 
@@ -113,53 +116,80 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
 
 
 def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
-    """TF1's ``tf.constant``: a scalar fills ``shape``; fewer values pad with the last one."""
+    """TF1's ``tf.constant``: a scalar fills ``shape``; fewer values pad with the last one.
+
+    >>> constant(7, shape=[2]).tolist(), constant([1, 2, 3, 4], shape=[2, 2]).tolist()
+    ([7, 7], [[1, 2], [3, 4]])
+    """
     t = convert_to_tensor(value, dtype)
+    if isinstance(value, torch.Tensor):
+        t = t.clone()
     if shape is None:
-        return t.clone() if isinstance(value, torch.Tensor) else t
-    shape = [int(d) for d in (shape if isinstance(shape, (list, tuple, torch.Size)) else [shape])]
+        return t
+    shape = _shape_list(shape)
+    if verify_shape and list(t.shape) != shape:
+        raise ConstantShapeError("Expected Tensor's shape: %s, but got %s."
+                                 % (tuple(shape), tuple(t.shape)))
     size = int(np.prod(shape, dtype=np.int64))
     if t.numel() == size:
-        return t.reshape(shape).clone() if isinstance(value, torch.Tensor) else t.reshape(shape)
-    if verify_shape:
-        raise TypeError("Expected Tensor's shape: %s, but got %s."
-                        % (tuple(shape), tuple(t.shape)))
+        return t.reshape(shape)
     if t.numel() > size:
-        raise ValueError("Too many elements provided. Takes at most %d, but got %d."
-                         % (size, t.numel()))
+        raise ConstantValueError("Too many elements provided. Takes at most %d, but got %d."
+                                 % (size, t.numel()))
     flat = t.reshape(-1)
     if flat.numel() == 0:
         return torch.zeros(shape, dtype=t.dtype)
-    pad = flat[-1:].expand(size - flat.numel())
-    return torch.cat([flat, pad]).reshape(shape)
+    return torch.cat([flat, flat[-1:].expand(size - flat.numel())]).reshape(shape)
 
 
 def _shape_list(shape):
-    if isinstance(shape, torch.Tensor):
+    """A shape argument (list, tuple, TensorShape, tensor or int) as a list of ints."""
+    if isinstance(shape, (torch.Tensor, np.ndarray)):
         shape = shape.tolist()
     if isinstance(shape, (int, np.integer)):
-        return [int(shape)]
-    return [int(getattr(d, "value", d)) for d in shape]
+        shape = [shape]
+    elif hasattr(shape, "as_list"):
+        shape = shape.as_list()
+    dims = [int(getattr(d, "value", d)) for d in shape]
+    if any(d < 0 for d in dims):
+        raise ConstantValueError("Fill dimensions must be >= 0")
+    return dims
 
 
 def zeros(shape, dtype=dtypes.float32, name=None):
+    """A tensor of zeros (``False`` for bool).
+
+    >>> zeros([2, 3], dtype="int64").shape
+    torch.Size([2, 3])
+    """
     return torch.zeros(_shape_list(shape), dtype=dtypes.as_dtype(dtype))
 
 
 def ones(shape, dtype=dtypes.float32, name=None):
+    """A tensor of ones (``True`` for bool)."""
     return torch.ones(_shape_list(shape), dtype=dtypes.as_dtype(dtype))
 
 
 def fill(dims, value, name=None):
+    """A tensor of shape ``dims`` filled with the scalar ``value`` (its dtype is TF's for it).
+
+    >>> fill([2], 1.5).tolist(), fill([2], 3).dtype
+    ([1.5, 1.5], torch.int32)
+    """
     v = convert_to_tensor(value)
-    return torch.full(_shape_list(dims), v.item(), dtype=v.dtype)
+    if v.dim() != 0:
+        raise ConstantValueError("Shape must be rank 0 but is rank %d: fill takes a scalar value."
+                                 % v.dim())
+    return v.expand(_shape_list(dims)).clone()
 
 
 def zeros_like(tensor, dtype=None, name=None, optimize=True):
+    """Zeros with the shape (and, without ``dtype``, the dtype) of ``tensor``."""
     t = convert_to_tensor(tensor)
     return torch.zeros_like(t, dtype=None if dtype is None else dtypes.as_dtype(dtype))
 
 
 def ones_like(tensor, dtype=None, name=None, optimize=True):
+    """Ones with the shape (and, without ``dtype``, the dtype) of ``tensor``."""
     t = convert_to_tensor(tensor)
     return torch.ones_like(t, dtype=None if dtype is None else dtypes.as_dtype(dtype))

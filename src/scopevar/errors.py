@@ -269,3 +269,110 @@ class CheckpointShapeError(RestoreError, ValueError):
 
     >>> tf.train.Saver([tf.Variable([1., 2., 3.], name="w")]).restore(None, path)
     """
+
+
+# --- export (safetensors, state dicts) ---------------------------------------------------------
+
+class ExportError(CheckpointError, ValueError):
+    """A conversion that cannot be done: a string tensor to safetensors, a file that is not
+    safetensors.
+
+    >>> checkpoint_to_safetensors("ckpt/with_strings", "out.safetensors")   # cannot hold ...
+    """
+
+
+# --- embeddings and distributed training -------------------------------------------------------
+
+class EmbeddingArgumentError(ValueError):
+    """Bad arguments to ``embedding_lookup``: no params, an unknown partition strategy, ...
+
+    >>> tf.nn.embedding_lookup(table, ids, partition_strategy="range")
+    """
+
+
+class EmbeddingTypeError(TypeError):
+    """``embedding_lookup_sparse`` given ids that are not a ``SparseTensor``, or non-integer ids."""
+
+
+class EmbeddingIndexError(InvalidArgumentError):
+    """An id outside the embedding table (or outside its partition).
+
+    >>> tf.nn.embedding_lookup(tf.zeros([10, 4]), [10])     # indices[0] = 10 is not in [0, 10)
+    """
+
+
+class VariableMismatchError(ValueError):
+    """Ranks of a distributed job whose variables differ (names, shapes or dtypes).
+
+    >>> scopevar.distributed.check_same_variables()   # rank 1 built one layer more
+    """
+
+
+class OptimizerArgumentError(ValueError):
+    """An optimizer built or called with arguments TF rejects: no variables to optimize, no
+    name, a non-positive Adagrad accumulator.
+
+    >>> tf.train.GradientDescentOptimizer(0.1).minimize(lambda: tf.constant(1.0))  # no vars
+    """
+
+
+class NoGradientsError(ValueError):
+    """``minimize`` / ``apply_gradients`` where no variable has a gradient (the loss does not
+    depend on them, or is not a tensor computed with torch ops).
+
+    >>> opt.minimize(lambda: w.detach().sum())     # No gradients provided for any variable
+    """
+
+
+class GradientShapeError(ValueError):
+    """A gradient whose shape differs from its variable's.
+
+    >>> opt.apply_gradients([(torch.ones(3), w)])  # w has shape [2]
+    """
+
+
+class GradientTypeError(TypeError):
+    """A gradient that is not a tensor and cannot be converted to one."""
+
+
+class MovingAverageArgumentError(ValueError):
+    """``ExponentialMovingAverage`` with a decay outside [0, 1] (TF does not check; the
+    averages would diverge).
+
+    >>> tf.train.ExponentialMovingAverage(1.5)
+    """
+
+
+class MovingAverageTypeError(TypeError):
+    """``ExponentialMovingAverage.apply`` given a variable that is not half, float or double.
+
+    >>> ema.apply([tf.Variable(1, name="step")])   # The variables must be half, float, ...
+    """
+
+
+class LearningRateArgumentError(ValueError):
+    """A learning-rate schedule given arguments TF rejects (no ``global_step``, boundaries
+    and values of mismatched lengths).
+
+    >>> tf.train.exponential_decay(0.1, None, 100, 0.9)   # global_step is required ...
+    """
+
+
+class SummaryArgumentError(ValueError):
+    """A summary op given a value of the wrong rank or type (``image`` needs a 4-D tensor)."""
+
+
+class TemplateArgumentError(ValueError):
+    """``make_template`` misused: a non-callable ``func_``, or a first call that creates no
+    variables followed by one that does, or a later call that creates new variables.
+
+    >>> tf.make_template("t", 3)                   # func_ must be callable
+    """
+
+
+class TensorFlowAlreadyImportedError(ImportError):
+    """``scopevar.compat.alias_tensorflow()`` in a process that has imported TensorFlow (or
+    tf_slim) already: the names ``tensorflow`` / ``tf_slim`` are taken.
+
+    >>> import tensorflow; scopevar.compat.alias_tensorflow()   # TensorFlow is already ...
+    """

@@ -5,10 +5,9 @@ takes its dtype (``tf.add(x, 1)``), two tensors must share one (TF's ``TypeError
 Integer ``reduce_mean`` truncates, ``argmax`` defaults to axis 0, ``truediv`` of int32 gives
 float64: all as in TF.
 
->>> import scopevar as tf
->>> tf.reduce_mean(tf.constant([[1., 2.], [3., 4.]]), axis=1, keep_dims=True).tolist()
+>>> reduce_mean([[1., 2.], [3., 4.]], axis=1, keep_dims=True).tolist()
 [[1.5], [3.5]]
->>> tf.argmax([[1, 5], [3, 2]]).tolist()
+>>> argmax([[1, 5], [3, 2]]).tolist()
 [1, 0]
 """
 import builtins
@@ -250,8 +249,8 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
         x = x.flip(axis)
     y = torch.cumsum(x, axis, dtype=x.dtype)
     if exclusive:
-        y = torch.cat([torch.zeros_like(x.narrow(axis, 0, 1)), y.narrow(axis, 0, x.shape[axis] - 1)],
-                      axis)
+        y = torch.cat([torch.zeros_like(x.narrow(axis, 0, 1)),
+                       y.narrow(axis, 0, x.shape[axis] - 1)], axis)
     return y.flip(axis) if reverse else y
 
 

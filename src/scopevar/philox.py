@@ -19,8 +19,10 @@ tensor([[-0.2089,  0.0054],
 
 Reference: ``shared/reference/tf_random.md`` (sections 3-6).
 """
+import concurrent.futures
 import functools
 import math
+import threading
 
 import numpy as np
 import torch
@@ -28,21 +30,21 @@ import torch
 __all__ = ["uniform", "normal", "truncated_normal", "uniform_int"]
 
 _M32 = 0xFFFFFFFF
-_ROUND_MULTIPLIERS = (0xD2511F53, 0xCD9E8D57)
+_ROUND_MULTIPLIERS = np.array([[0xD2511F53], [0xCD9E8D57]], np.uint64)
 _KEY_INCREMENTS = (0x9E3779B9, 0xBB67AE85)
-_SAMPLES_PER_OP_OUTPUT = 256     # each execution reserves N * 256 Philox calls
+_CALLS_PER_OUTPUT = 256          # an execution reserves N * 256 Philox calls (N outputs)
 _TRUNCATED_CALLS_PER_VALUE = 64  # a truncated-normal group of G values owns G * 64 calls
-_BLOCK = 1 << 16                 # Philox calls per vectorised block
+_BLOCK = 1 << 14                 # Philox calls per block: a block's arrays fit the CPU's cache
+_MANTISSA_BITS = {torch.float32: 23, torch.float16: 10, torch.bfloat16: 7}
 
 
 def uniform(shape, seed, seed2, dtype=torch.float32, run=0):
     """TF's ``RandomUniform``: values in ``[0, 1)`` (float16, bfloat16, float32 or float64)."""
     if dtype == torch.float64:
-        return _generate(shape, seed, seed2, run, 2, _uniform_float64, dtype)
-    if dtype in (torch.float32, torch.float16, torch.bfloat16):
-        mantissa_bits = {torch.float32: 23, torch.float16: 10, torch.bfloat16: 7}[dtype]
-        kernel = functools.partial(_uniform_float, mantissa_bits=mantissa_bits)
-        return _generate(shape, seed, seed2, run, 4, kernel, torch.float32).to(dtype)
+        return _generate(shape, seed, seed2, run, 2, _uniform_float64, np.float64)
+    if dtype in _MANTISSA_BITS:
+        kernel = functools.partial(_uniform_float, mantissa_bits=_MANTISSA_BITS[dtype])
+        return _generate(shape, seed, seed2, run, 4, kernel, np.float32).to(dtype)
     raise TypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s" % dtype)
 
 
@@ -53,8 +55,7 @@ def normal(shape, seed, seed2, dtype=torch.float32, run=0):
 
 def truncated_normal(shape, seed, seed2, dtype=torch.float32, run=0):
     """TF's ``TruncatedNormal``: standard normal values with ``|x| < 2``, found by rejection."""
-    per_call, kernel, compute_dtype = _normal_kernel(dtype, "truncated_normal")
-    return _generate(shape, seed, seed2, run, per_call, kernel, compute_dtype,
+    return _generate(shape, seed, seed2, run, *_normal_kernel(dtype, "truncated_normal"),
                      truncated=True).to(dtype)
 
 
@@ -62,206 +63,261 @@ def uniform_int(shape, minval, maxval, seed, seed2, dtype=torch.int32, run=0):
     """TF's ``RandomUniformInt``: ``minval + bits % (maxval - minval)`` (int32 or int64)."""
     if dtype not in (torch.int32, torch.int64):
         raise TypeError("uniform_int: dtype must be int32 or int64, not %s" % dtype)
+    if minval >= maxval:
+        raise ValueError("Need minval < maxval: %d >= %d" % (minval, maxval))
     info = torch.iinfo(dtype)
-    if not info.min <= minval < maxval <= info.max:
-        raise ValueError("Need minval < maxval: %d >= %d" % (minval, maxval) if minval >= maxval
-                         else "minval and maxval must fit in %s: %d, %d" % (dtype, minval, maxval))
-    per_call, kernel = (4, _uniform_int32) if dtype == torch.int32 else (2, _uniform_int64)
+    if minval < info.min or maxval > info.max:
+        raise ValueError("minval and maxval must fit in %s: %d, %d" % (dtype, minval, maxval))
+    per_call, kernel, values = ((4, _uniform_int32, np.int32) if dtype == torch.int32
+                                else (2, _uniform_int64, np.int64))
     kernel = functools.partial(kernel, low=minval, span=maxval - minval)
-    return _generate(shape, seed, seed2, run, per_call, kernel, dtype)
+    return _generate(shape, seed, seed2, run, per_call, kernel, values)
 
 
 # ---------------------------------------------------------------------------------------------
-# Philox4x32-10 and the vectorised driver
+# The generator and the block-wise driver
 
-def _arguments(shape, seed, seed2):
+def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False):
+    """The op's output as a torch tensor: ``kernel`` turns the words of each Philox call into a
+    group of ``per_call`` values of the numpy ``dtype``.  ``truncated``: a group keeps the first
+    ``per_call`` values within (-2, 2) of its own run of calls (TF's TruncatedNormal)."""
     shape = torch.Size([shape] if isinstance(shape, int) else [int(d) for d in shape])
     if seed == 0 and seed2 == 0:  # TF then seeds the kernel nondeterministically
         seed, seed2 = (int(s) for s in torch.randint(1, 2 ** 63 - 1, (2,)))
-    return shape, seed & (2 ** 64 - 1), seed2 & (2 ** 64 - 1)
-
-
-def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False):
-    """The op's output: ``kernel`` turns the words of Philox calls into ``per_call`` values of
-    ``dtype`` each, group by group; ``truncated``: each group keeps its first ``per_call`` values
-    within (-2, 2) from its own run of calls (TF's TruncatedNormal)."""
-    shape, seed, seed2 = _arguments(shape, seed, seed2)
+    philox = _Philox(seed & (2 ** 64 - 1), seed2 & (2 ** 64 - 1))
     n = shape.numel()
-    start = run * n * _SAMPLES_PER_OP_OUTPUT
-    # a truncated-normal group's stream starts at the call of its group index * stride
+    start = run * n * _CALLS_PER_OUTPUT
     stride = per_call * _TRUNCATED_CALLS_PER_VALUE if truncated else 1
-    groups = -(-n // per_call)
-    out, scratch = torch.empty(groups, per_call, dtype=dtype), _Scratch()
-    for first in range(0, groups, _BLOCK):
-        last = min(first + _BLOCK, groups)
-        calls = torch.arange(start + stride * first, start + stride * last, stride,
-                             out=scratch("calls", last - first, torch.int64))
-        kernel(_philox(calls, seed, seed2, scratch), out[first:last], scratch)
-        if truncated:
-            _truncate(out[first:last], calls, seed, seed2, kernel, scratch)
-    return out.view(-1)[:n].view(shape)
+    out = np.empty((-(-n // per_call), per_call), dtype)
+
+    def fill(first, last, scratch):
+        calls = np.arange(start + stride * first, start + stride * last, stride, dtype=np.uint64)
+        kernel(philox(calls, scratch), out[first:last], scratch)
+
+    _in_blocks(len(out), fill)
+    if truncated:
+        _truncate(out, start, stride, philox, kernel)
+    return torch.from_numpy(out).view(-1)[:n].view(shape)
 
 
-def _truncate(groups, calls, seed, seed2, kernel, scratch):
-    """Give each row of ``groups`` (the values of the Philox calls ``calls``) the first values
-    within (-2, 2) of the calls ``calls + 0, 1, 2, ...``; the first call suffices mostly."""
-    per_call = groups.shape[1]
-    bits = groups.view(torch.int64)   # |x| >= 2 sets bit 30 of a float32 and 62 of a float64
-    exponent_top = 0x4000000040000000 if groups.dtype == torch.float32 else 1 << 62
-    rows = torch.bitwise_or(bits[:, 0], bits[:, 1]).bitwise_and_(exponent_top).nonzero()[:, 0]
-    candidates, later = groups[rows], 1
-    while len(rows):
-        more = scratch("more", (len(rows), per_call), groups.dtype)
-        kernel(_philox(calls[rows] + later, seed, seed2, scratch), more, scratch)
-        candidates = torch.cat((candidates, more), 1)
-        accepted = candidates.abs() < 2.0
-        rank = accepted.cumsum(1)   # of accepted values in their row, from 1
-        # the first per_call accepted values go to their columns, all others to a spare one
-        column = torch.where(accepted & (rank <= per_call), rank - 1, per_call)
-        picked = torch.empty(len(rows), per_call + 1, dtype=groups.dtype)
-        groups[rows] = picked.scatter_(1, column, candidates)[:, :per_call]
-        missing = rank[:, -1] < per_call   # rows that need more calls: rewritten next round
-        rows, candidates, later = rows[missing], candidates[missing], later + 1
+def _in_blocks(count, work):
+    """``work(first, last, scratch)`` for the blocks of ``range(count)``, on torch's intra-op
+    threads (numpy releases the GIL in its loops), each thread with its own scratch arrays."""
+    blocks = range(0, count, _BLOCK)
+    local = threading.local()
+
+    def run(first):
+        if not hasattr(local, "scratch"):
+            local.scratch = _Scratch()
+        work(first, min(first + _BLOCK, count), local.scratch)
+
+    threads = min(torch.get_num_threads(), len(blocks))
+    if threads > 1:
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, blocks))
+    else:
+        for first in blocks:
+            run(first)
+
+
+class _Philox:
+    """TF's PhiloxRandom(seed, seed2) (Philox4x32-10): call number ``i`` encrypts the counter
+    ``(lo32(i), hi32(i), lo32(seed2), hi32(seed2))`` with the key ``(lo32(seed), hi32(seed))``."""
+
+    def __init__(self, seed, seed2):
+        self.seed2 = seed2
+        self.keys = [(((seed & _M32) + r * _KEY_INCREMENTS[0]) & _M32,
+                      ((seed >> 32) + r * _KEY_INCREMENTS[1]) & _M32) for r in range(10)]
+        self.round_keys = [np.array([[k0], [k1]], np.uint64) for k0, k1 in self.keys[1:]]
+
+    def __call__(self, calls, scratch):
+        """The output words of the calls numbered ``calls`` (a uint64 array) as two ``(2, m)``
+        uint64 arrays: rows ``(w0, w2)``, and rows ``(w1, w3)`` with garbage above bit 31."""
+        m = len(calls)
+        words = scratch("words", (2, m), np.uint64)     # (w0, w2): the words multiplied next
+        products = [scratch("products%d" % i, (2, m), np.uint64) for i in (0, 1)]
+        (k0, k1), product = self.keys[0], products[0]
+        # round 1: counter words 2 and 3, and mostly 1, are the same for every call
+        high1, low1 = divmod((self.seed2 & _M32) * int(_ROUND_MULTIPLIERS[1, 0]), 1 << 32)
+        high = int(calls[0]) >> 32
+        if int(calls[-1]) >> 32 == high:
+            np.subtract(calls, high << 32, out=product[0])
+            words[0].fill(high1 ^ high ^ k0)
+        else:
+            np.bitwise_and(calls, _M32, out=product[0])
+            np.right_shift(calls, 32, out=words[0])
+            words[0] ^= high1 ^ k0
+        product[0] *= _ROUND_MULTIPLIERS[0, 0]
+        np.right_shift(product[0], 32, out=words[1])
+        words[1] ^= (self.seed2 >> 32) ^ k1
+        words[1] &= _M32
+        product[1].fill(low1)
+        for r, key in enumerate(self.round_keys):
+            previous, product = product, products[r % 2 - 1]
+            np.multiply(words, _ROUND_MULTIPLIERS, out=product)    # (w0 * M0, w2 * M1)
+            # w0 = hi32(w2 * M1) ^ lo32(previous w2 * M1) ^ k0, w2 likewise from w0 * M0
+            np.right_shift(product[::-1], 32, out=words)
+            words ^= previous[::-1]
+            words ^= key
+            words &= _M32
+        return words, product[::-1]
 
 
 class _Scratch:
-    """Tensors reused from block to block: fresh memory for every temporary would cost more
-    than some of the arithmetic."""
+    """Arrays reused from block to block, one per role: fresh memory for every temporary would
+    cost more than some of the arithmetic."""
 
     def __init__(self):
-        self._tensors = {}
+        self._buffers, self._views = {}, {}
 
-    def __call__(self, name, size, dtype):
-        """A tensor of ``size`` elements (an int or a shape) for the role ``name``."""
-        shape = torch.Size([size] if isinstance(size, int) else size)
-        tensor = self._tensors.get((name, dtype))
-        if tensor is None or tensor.numel() < shape.numel():
-            tensor = self._tensors[name, dtype] = torch.empty(shape.numel(), dtype=dtype)
-        return tensor[:shape.numel()].view(shape)
-
-
-def _philox(calls, seed, seed2, scratch):
-    """Philox4x32-10 calls number ``calls`` (int64) of the generator ``PhiloxRandom(seed,
-    seed2)``: key ``(lo32(seed), hi32(seed))``, counter ``(lo32(call), hi32(call), lo32(seed2),
-    hi32(seed2))``.  Returns the output words as the rows ``(w0, w2, w1, w3)`` of an int64
-    tensor, as uint32 values, except that ``w1`` and ``w3`` have garbage above bit 31."""
-    m = len(calls)
-    words, spare = scratch("words", (4, m), torch.int64), scratch("spare", (2, m), torch.int64)
-    w0, w2, w1, w3 = words
-    product0, product1 = spare
-    k0, k1 = seed & _M32, seed >> 32
-    # round 1: counter words 2 and 3, and mostly 1, are the same for every call
-    high1, low1 = divmod((seed2 & _M32) * _ROUND_MULTIPLIERS[1], 1 << 32)
-    high = calls[0].item() >> 32
-    if calls[-1].item() >> 32 == high:
-        torch.sub(calls, high << 32, out=w2)
-        w0.fill_(high1 ^ high ^ k0)
-    else:
-        torch.bitwise_and(calls, _M32, out=w2)
-        torch.bitwise_right_shift(calls, 32, out=w0).bitwise_xor_(high1 ^ k0)
-    torch.mul(w2, _ROUND_MULTIPLIERS[0], out=product0)
-    _mix(product0, seed2 >> 32, k1, out=w2)
-    product1.fill_(low1)
-    w1, w3, product1, product0 = product1, product0, w1, w3
-    for _ in range(9):
-        k0, k1 = (k0 + _KEY_INCREMENTS[0]) & _M32, (k1 + _KEY_INCREMENTS[1]) & _M32
-        torch.mul(w0, _ROUND_MULTIPLIERS[0], out=product0)
-        torch.mul(w2, _ROUND_MULTIPLIERS[1], out=product1)
-        _mix(product1, w1, k0, out=w0)
-        _mix(product0, w3, k1, out=w2)
-        w1, w3, product1, product0 = product1, product0, w1, w3   # back in `words` at the end
-    return words
+    def __call__(self, name, shape, dtype):
+        view = self._views.get(name)
+        if view is None or view.shape != shape:
+            size = math.prod(shape)
+            buffer = self._buffers.get(name)
+            if buffer is None or buffer.size < size:
+                buffer = self._buffers[name] = np.empty(size, dtype)
+            view = self._views[name] = buffer[:size].reshape(shape)
+        return view
 
 
-def _mix(product, word, key, out):
-    """``hi32(product) ^ word ^ key`` as a uint32 (the int64 product wraps, the shift
-    sign-extends, ``word`` may have garbage above bit 31)."""
-    torch.bitwise_right_shift(product, 32, out=out).bitwise_xor_(word).bitwise_xor_(key)
-    out.bitwise_and_(_M32)
+def _truncate(groups, start, stride, philox, kernel):
+    """Give each group (row) ``g`` the first values within (-2, 2) of the Philox calls
+    ``start + stride * g + 0, 1, 2, ...``; ``groups`` holds those of the first call, which
+    suffice for most groups."""
+    per_call = groups.shape[1]
+    bits = groups.view(np.uint64)   # |x| >= 2 sets bit 30 of a float32 and bit 62 of a float64
+    outside = np.bitwise_or(bits[:, 0], bits[:, 1])
+    outside &= 0x4000000040000000 if groups.dtype == np.float32 else 1 << 62
+    rows = np.flatnonzero(outside != 0)
+    whole = groups.view(np.complex128).reshape(-1)  # a group's 16 bytes as one element: fast
+    found, later = np.take(whole, rows), 1          # accepted values so far, and rejected ones
+    keep_masks, counts = _FIRST_ACCEPTED[per_call]
+    while len(rows):
+        candidates = np.empty((len(rows), 2), np.complex128)
+        candidates[:, 0] = found
+        values = candidates.view(groups.dtype)      # found, then the next call's values
+        calls = rows.astype(np.uint64) * np.uint64(stride) + np.uint64(start + later)
+        _in_blocks(len(rows), lambda first, last, scratch: kernel(
+            philox(calls[first:last], scratch), values[first:last, per_call:], scratch))
+        # a row's accepted candidates as the bits of one number: the multiplication gathers
+        # the low bit of each of the row's 2 * per_call (4 or 8) bytes into the top byte
+        accepted = (np.abs(values) < 2.0).view(np.uint64 if per_call == 4 else np.uint32)
+        pattern = (accepted.reshape(-1).astype(np.uint64) * np.uint64(0x0102040810204080)) >> 56
+        pattern = pattern.view(np.int64)
+        keep = np.take(keep_masks, pattern).view(np.bool_).reshape(values.shape)
+        found = values[keep].view(np.complex128)
+        whole[rows] = found                         # rows short of values: replaced next time
+        short = np.take(counts, pattern) < per_call
+        rows, found, later = rows[short], found[short], later + 1
 
 
-def _zip_into(out, columns, scratch):
-    """Write 2 (8-byte) or 4 (4-byte) 1-D ``columns`` into the rows of ``out``:
-    ``torch.complex`` interleaves raw bits much faster than a strided copy does."""
-    if len(columns) == 4:
-        columns = [torch.complex(a.view(torch.float32), b.view(torch.float32),
-                                 out=scratch(name, len(a), torch.complex64)).view(torch.float64)
-                   for name, a, b in (("zip0", *columns[:2]), ("zip1", *columns[2:]))]
-    real, pair = ((torch.float64, torch.complex128) if columns[0].element_size() == 8
-                  else (torch.float32, torch.complex64))
-    torch.complex(*(c.view(real) for c in columns), out=out.view(real).view(pair).view(-1))
+def _first_accepted(per_call):
+    """For each pattern of accepted candidates among 2 * per_call: the mask (a byte per
+    candidate) of the first per_call accepted ones, or of all accepted ones and the first
+    rejected ones if fewer (rejected values stay rejected next time); and the count accepted."""
+    width, masks = 2 * per_call, []
+    for pattern in range(1 << width):
+        order = sorted(range(width), key=lambda i: not pattern >> i & 1)[:per_call]
+        masks.append(sum(1 << 8 * i for i in order))
+    return (np.array(masks, np.uint64 if per_call == 4 else np.uint32),
+            np.array([bin(pattern).count("1") for pattern in range(1 << width)]))
+
+_FIRST_ACCEPTED = {2: _first_accepted(2), 4: _first_accepted(4)}
 
 
 # ---------------------------------------------------------------------------------------------
-# Distributions (tsl/lib/random/random_distributions.h); `words` rows are (w0, w2, w1, w3)
+# Distributions (tsl/lib/random/random_distributions.h): a kernel turns the words (w0, w2),
+# (w1, w3) of m calls into the rows of its (m, values per call) output block
 
 def _uniform_float(words, out, scratch, mantissa_bits):
-    """4 values per call: ``word``'s low mantissa bits as a fraction of 1 (exact in float32)."""
-    words.bitwise_and_((1 << mantissa_bits) - 1)
-    values = torch.mul(words, 2.0 ** -mantissa_bits, out=scratch("float32", words.shape, torch.float32))
-    _zip_into(out, (values[0], values[2], values[1], values[3]), scratch)
+    """4 values per call: each word's low mantissa bits as a fraction of 1 (exact in float32)."""
+    lanes = out.T                                  # (4, m): lanes (0, 2) from w0, w2, ...
+    for word_pair, lane_pair in zip(words, (lanes[0::2], lanes[1::2])):
+        word_pair &= (1 << mantissa_bits) - 1
+        np.multiply(word_pair, 2.0 ** -mantissa_bits, out=lane_pair, casting="unsafe")
 
 
-def _uint64_to_double(words, scratch):
+def _uint64_to_double(words, out):
     """TF's Uint64ToDouble of (w0, w1) and (w2, w3): 20 bits of the first word above the 32 of
-    the second, as a fraction of 1; rows of a float64 tensor."""
-    bits = words[:2].bitwise_and_(0xFFFFF).bitwise_left_shift_(32)
-    bits.bitwise_or_(words[2:].bitwise_and_(_M32))
-    return torch.mul(bits, _TWO_TO_MINUS_52, out=scratch("float64", bits.shape, torch.float64))
+    the second, as a fraction of 1."""
+    high, low = words
+    high &= 0xFFFFF
+    high <<= 32
+    low &= _M32
+    high |= low
+    return np.multiply(high, 2.0 ** -52, out=out)
 
 
 def _uniform_float64(words, out, scratch):
-    _zip_into(out, _uint64_to_double(words, scratch).unbind(), scratch)
+    _uint64_to_double(words, out.T)
 
 
 def _uniform_int32(words, out, scratch, low, span):
-    values = words.bitwise_and_(_M32).remainder_(span).add_(low)
-    values = scratch("int32", words.shape, torch.int32).copy_(values)
-    _zip_into(out, (values[0], values[2], values[1], values[3]), scratch)
+    lanes = out.T
+    for word_pair, lane_pair in zip(words, (lanes[0::2], lanes[1::2])):
+        word_pair &= _M32
+        word_pair %= span
+        np.add(word_pair.view(np.int64), low, out=lane_pair, casting="unsafe")
 
 
 def _uniform_int64(words, out, scratch, low, span):
-    # uint64 arithmetic, which torch lacks: bits % span, then low + that with wrap-around
-    bits = words[:2].bitwise_or_(words[2:].bitwise_left_shift_(32)).numpy().view(np.uint64)
-    values = torch.from_numpy((bits % np.uint64(span) + np.uint64(low % 2 ** 64)).view(np.int64))
-    _zip_into(out, values.unbind(), scratch)
+    # (w0 | w1 << 32) % span + low in uint64 arithmetic, wrapping around like TF's
+    bits, high = words
+    high <<= 32
+    bits |= high
+    bits %= np.uint64(span)
+    bits += np.uint64(low % 2 ** 64)
+    out.T[:] = bits.view(np.int64)
 
 
 def _normal_kernel(dtype, op):
-    """(values per call, block kernel, dtype it computes in) of a normal distribution."""
+    """(values per call, block kernel, numpy dtype it computes in) of a normal distribution."""
     if dtype == torch.float64:
-        return 2, _normal_float64, torch.float64
-    if dtype in (torch.float32, torch.float16, torch.bfloat16):
-        return 4, _normal_float32, torch.float32
+        return 2, _normal_float64, np.float64
+    if dtype in _MANTISSA_BITS:
+        return 4, _normal_float32, np.float32
     raise TypeError("%s: dtype must be float16, bfloat16, float32 or float64, not %s" % (op, dtype))
 
 
 def _normal_float32(words, out, scratch):
-    """TF's BoxMullerFloat on word pairs (w0, w1), (w2, w3) -> (sin·r, cos·r) of each."""
-    m = words.shape[1]
-    mantissas = words.bitwise_and_(0x7FFFFF).view(2, 2 * m)   # rows: (w0, w2), (w1, w3)
-    u1 = torch.mul(mantissas[0], 2.0 ** -23, out=scratch("u1", 2 * m, torch.float32))
+    """TF's BoxMullerFloat on the word pairs (w0, w1), (w2, w3) of each call: sin·r, cos·r."""
+    first, second = words                          # (w0, w2), (w1, w3)
+    m = first.shape[1]
+    u1 = _low_23_bits(first)
+    u1 *= 2.0 ** -23                               # Uint32ToFloat, exact
+    np.maximum(u1, float(np.float32(1e-7)), out=u1)
     # v1 = 2.0f * M_PI * u: M_PI is a double, so the product is rounded from double
-    v1 = torch.mul(mantissas[1], _TWO_PI_TO_MINUS_23, out=scratch("v1", 2 * m, torch.float32))
-    radius = _logf(u1.clamp_min_(1e-7), scratch).mul_(-2.0)
-    np.sqrt(radius.numpy(), out=radius.numpy())  # torch.sqrt is not correctly rounded on CPU
-    pairs = _sincosf(v1, scratch).mul_(radius).view(torch.float64)
-    _zip_into(out, (pairs[:m], pairs[m:]), scratch)
+    angle = _low_23_bits(second)
+    angle *= 2 * math.pi * 2.0 ** -23
+    v1 = scratch("v1", (2, m), np.float32)
+    np.copyto(v1, angle, casting="same_kind")
+    radius = _logf(u1.reshape(-1), scratch)
+    radius *= -2.0
+    np.sqrt(radius, out=radius)
+    sincos = _sincosf(v1.reshape(-1), scratch)
+    np.multiply(sincos.reshape(2, m), radius.reshape(2, m), out=out.view(np.complex64).T)
+
+
+def _low_23_bits(words):
+    """The words' low 23 bits as float64 values, in their memory (or-ing in the exponent of
+    2^52 makes the double 2^52 + bits: faster than converting 64-bit integers)."""
+    words &= 0x7FFFFF
+    words |= 0x4330000000000000
+    values = words.view(np.float64)
+    values -= 2.0 ** 52
+    return values
 
 
 def _normal_float64(words, out, scratch):
-    """TF's BoxMullerDouble on each call's words: libm log and sin / cos, like TF."""
-    u1, v1 = _uint64_to_double(words, scratch)
-    u1 = u1.clamp_min_(1e-7).tolist()
-    v1 = v1.mul_(2 * math.pi).tolist()
-    radius = np.sqrt(-2.0 * np.fromiter(map(math.log, u1), np.float64, len(u1)))
-    sin = torch.from_numpy(np.fromiter(map(math.sin, v1), np.float64, len(v1)) * radius)
-    cos = torch.from_numpy(np.fromiter(map(math.cos, v1), np.float64, len(v1)) * radius)
-    _zip_into(out, (sin, cos), scratch)
-
-
-_TWO_TO_MINUS_52 = torch.tensor(2.0 ** -52, dtype=torch.float64)   # int64 * this: float64 math
-_TWO_PI_TO_MINUS_23 = torch.tensor(2 * math.pi * 2.0 ** -23, dtype=torch.float64)
+    """TF's BoxMullerDouble on each call's words, with the C library's log, sin and cos."""
+    u1, v1 = _uint64_to_double(words, scratch("u64", words[0].shape, np.float64))
+    np.maximum(u1, 1e-7, out=u1)
+    v1 *= 2 * math.pi
+    radius = -2.0 * np.fromiter(map(math.log, u1.tolist()), np.float64, len(u1))
+    np.sqrt(radius, out=radius)
+    for column, function in zip(out.T, (math.sin, math.cos)):
+        np.multiply(np.fromiter(map(function, v1.tolist()), np.float64, len(v1)), radius, out=column)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -286,64 +342,84 @@ _LOGF_A = (_h('-0x1.00ea348b88334p-2'), _h('0x1.5575b0be00b6ap-2'), _h('-0x1.fff
 # 1e-7f) selects the precomputed invc[i] * 2^-k (so r = x * that - 1 = z * invc[i] - 1, exactly)
 # and logc[i] + k * ln2.
 _LOGF_MIN_EXPONENT = -23
-_LOGF_OFFSET = 0x3F330000 + (_LOGF_MIN_EXPONENT << 23)
+_LOGF_OFFSET_64 = (0x3F330000 + (_LOGF_MIN_EXPONENT << 23) + ((1023 - 127) << 23)) << 29
 _LOGF_ROWS = [divmod(j, 16) for j in range(16 * (1 - _LOGF_MIN_EXPONENT))]
-_LOGF_SCALED_INVC = torch.tensor([_LOGF_INVC[i] * 2.0 ** -(e + _LOGF_MIN_EXPONENT)
-                                  for e, i in _LOGF_ROWS], dtype=torch.float64)
-_LOGF_Y0 = torch.tensor([_LOGF_LOGC[i] + (e + _LOGF_MIN_EXPONENT) * _LOGF_LN2
-                         for e, i in _LOGF_ROWS], dtype=torch.float64)
+_LOGF_SCALED_INVC = np.array([_LOGF_INVC[i] * 2.0 ** -(e + _LOGF_MIN_EXPONENT) for e, i in _LOGF_ROWS])
+_LOGF_Y0 = np.array([_LOGF_LOGC[i] + (e + _LOGF_MIN_EXPONENT) * _LOGF_LN2 for e, i in _LOGF_ROWS])
 
 
 def _logf(x, scratch):
-    """glibc ``logf`` of float32 ``x`` in ``[1e-7, 1)`` (a 1-D tensor), as float32."""
+    """glibc ``logf`` of the float64 array ``x`` (1-D, float32 values in ``[1e-7, 1)``), as
+    float32."""
     n = len(x)
-    j = torch.sub(x.view(torch.int32), _LOGF_OFFSET, out=scratch("index", n, torch.int32))
-    j.bitwise_right_shift_(19)
-    r = scratch("r", n, torch.float64).copy_(x)
-    r.mul_(torch.index_select(_LOGF_SCALED_INVC, 0, j, out=scratch("t0", n, torch.float64)))
-    r.sub_(1.0)
-    r2 = torch.mul(r, r, out=scratch("t0", n, torch.float64))
+    f64 = functools.partial(scratch, shape=(n,), dtype=np.float64)
+    # j from x's float32 bits (ix - OFF) >> 19, read off its float64 bits: the float32 bits
+    # are the float64 bits >> 29, less the difference of the exponent biases
+    j = np.subtract(x.view(np.uint64), _LOGF_OFFSET_64, out=scratch("index", (n,), np.uint64))
+    j >>= 48
+    j = j.view(np.int64)
+    r = np.multiply(x, np.take(_LOGF_SCALED_INVC, j, out=f64("t0"), mode="clip"), out=f64("r"))
+    r -= 1.0
+    r2 = np.multiply(r, r, out=f64("t0"))
     a0, a1, a2 = _LOGF_A
-    y = torch.mul(r, a1, out=scratch("t1", n, torch.float64)).add_(a2)
-    y.add_(torch.mul(r2, a0, out=scratch("t2", n, torch.float64))).mul_(r2)
-    y.add_(torch.index_select(_LOGF_Y0, 0, j, out=scratch("t2", n, torch.float64)).add_(r))
-    return scratch("logf", n, torch.float32).copy_(y)
+    y = np.multiply(r, a1, out=f64("t1"))
+    y += a2
+    y += np.multiply(r2, a0, out=f64("t2"))
+    y *= r2
+    y0 = np.take(_LOGF_Y0, j, out=f64("t2"), mode="clip")
+    y0 += r
+    y += y0
+    result = scratch("logf", (n,), np.float32)
+    np.copyto(result, y, casting="same_kind")
+    return result
 
 
 # reduce_fast: n = nearest integer to x * 2/pi, computed as glibc does it ((int32)(x * 2^24 * 2/pi)
 # + 2^23) >> 24, here floor(x * 2/pi + 0.5) in float64 (the same on all inputs)
 _SINCOSF_HPI_INV = _h('0x1.45F306DC9C883p+23') * 2.0 ** -24
 _SINCOSF_HPI = _h('0x1.921FB54442D18p0')
-_SINCOSF_C = (_h('-0x1.ffffffd0c621cp-2'), _h('0x1.55553e1068f19p-5'),
-              _h('-0x1.6c087e89a359dp-10'), _h('0x1.99343027bf8c3p-16'))
-_SINCOSF_S = (_h('-0x1.555545995a603p-3'), _h('0x1.1107605230bc4p-7'), _h('-0x1.994eb3774cf24p-13'))
+_C1, _C2, _C3, _C4 = (_h('-0x1.ffffffd0c621cp-2'), _h('0x1.55553e1068f19p-5'),
+                      _h('-0x1.6c087e89a359dp-10'), _h('0x1.99343027bf8c3p-16'))
+_S1, _S2, _S3 = _h('-0x1.555545995a603p-3'), _h('0x1.1107605230bc4p-7'), _h('-0x1.994eb3774cf24p-13')
+# sin and cos evaluated side by side, as rows: (r, r^2) * (1, C1) + (0, 1) = (r, c1 = 1 + r^2 C1);
+# (r^2 * (S3, C4) + (S2, C3)) = (s1, c2); (r, c1) + (r^3, r^4) * (S1, C2) + (r^5, r^6) * (s1, c2)
+_SINCOSF_SCALE, _SINCOSF_SHIFT = np.array([[1.0], [_C1]]), np.array([[0.0], [1.0]])
+_SINCOSF_SLOPE, _SINCOSF_BASE = np.array([[_S3], [_C4]]), np.array([[_S2], [_C3]])
+_SINCOSF_CUBIC = np.array([[_S1], [_C2]])
 # (sin + i cos)(x) = (-i)^n (sin + i cos)(x - n pi/2): glibc's per-quadrant sign and coefficient
 # tables flip signs exactly, and multiplying by 0 and +-1 is exact too
-_SINCOSF_ROTATIONS = torch.tensor([1, -1j, -1, 1j, 1], dtype=torch.complex64)
+_SINCOSF_ROTATIONS = np.array([1, -1j, -1, 1j, 1], np.complex64)
 
 
 def _sincosf(x, scratch):
-    """glibc ``sincosf`` of float32 ``x`` in ``[0, 2 pi]`` (a 1-D tensor), as complex64
+    """glibc ``sincosf`` of the float32 array ``x`` (1-D, values in ``[0, 2 pi]``), as complex64
     ``sin + i cos``."""
     n = len(x)
-    x = scratch("x", n, torch.float64).copy_(x)
-    quadrant = torch.mul(x, _SINCOSF_HPI_INV, out=scratch("t0", n, torch.float64)).add_(0.5)
-    quadrant.floor_()
-    rotation = torch.index_select(_SINCOSF_ROTATIONS, 0,
-                                  scratch("index", n, torch.int32).copy_(quadrant),
-                                  out=scratch("rotation", n, torch.complex64))
-    r = x.sub_(quadrant.mul_(_SINCOSF_HPI))
-    r2 = torch.mul(r, r, out=scratch("t0", n, torch.float64))
-    r3 = torch.mul(r2, r, out=scratch("t1", n, torch.float64))
-    r4 = torch.mul(r2, r2, out=scratch("t2", n, torch.float64))
-    c1, c2, c3, c4 = _SINCOSF_C
-    s1, s2, s3 = _SINCOSF_S
-    term = scratch("t3", n, torch.float64)
-    sin = torch.mul(r3, s1, out=scratch("t4", n, torch.float64)).add_(r)
-    sin.add_(r3.mul_(r2).mul_(torch.mul(r2, s3, out=term).add_(s2)))
-    cos = torch.mul(r4, c2, out=x).add_(torch.mul(r2, c1, out=term).add_(1.0))
-    cos.add_(r4.mul_(r2).mul_(torch.mul(r2, c4, out=term).add_(c3)))
-    sincos = torch.complex(scratch("sin", n, torch.float32).copy_(sin),
-                           scratch("cos", n, torch.float32).copy_(cos),
-                           out=scratch("sincos", n, torch.complex64))
-    return sincos.mul_(rotation)
+    f64 = functools.partial(scratch, dtype=np.float64)
+    x64 = f64("x", (n,))
+    np.copyto(x64, x)
+    quadrant = np.multiply(x64, _SINCOSF_HPI_INV, out=f64("quadrant", (n,)))
+    quadrant += 0.5
+    np.floor(quadrant, out=quadrant)
+    index = scratch("quadrant index", (n,), np.intp)
+    np.copyto(index, quadrant, casting="unsafe")
+    powers = f64("powers", (2, n))                  # r, r^2
+    quadrant *= _SINCOSF_HPI
+    np.subtract(x64, quadrant, out=powers[0])
+    r2 = np.multiply(powers[0], powers[0], out=powers[1])
+    high = np.multiply(powers, r2, out=f64("high", (2, n)))          # r^3, r^4
+    low = np.multiply(powers, _SINCOSF_SCALE, out=f64("low", (2, n)))
+    low += _SINCOSF_SHIFT                                            # r, c1
+    tail = np.multiply(r2, _SINCOSF_SLOPE, out=f64("tail", (2, n)))
+    tail += _SINCOSF_BASE                                            # s1, c2
+    result = np.multiply(high, _SINCOSF_CUBIC, out=f64("result", (2, n)))
+    result += low
+    high *= r2                                                       # r^5, r^6
+    high *= tail
+    result += high                                                   # sin, cos of r
+    sincos = scratch("sincos", (n,), np.complex64)
+    np.copyto(sincos.real, result[0], casting="same_kind")
+    np.copyto(sincos.imag, result[1], casting="same_kind")
+    sincos *= np.take(_SINCOSF_ROTATIONS, index, out=scratch("rotation", (n,), np.complex64),
+                      mode="clip")
+    return sincos

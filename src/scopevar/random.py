@@ -1,13 +1,22 @@
 """TF's seed plumbing and the random ops, returning torch tensors.
 
-With a graph seed (``set_random_seed``) or an op seed, values come from TF's own Philox
-streams, bit for bit (``scopevar.philox``); with neither, from torch's generator (fast and
-nondeterministic, as TF is: seed it with ``torch.manual_seed`` for repeatable runs).
+Seeds.  Each random op gets its ``(seed, seed2)`` as TF 2.x graph mode does (``get_seed``):
+the graph seed (``set_random_seed``) and the op's ``seed``; or the graph seed and a per-graph
+counter of the random ops created without one, in creation order; or ``DEFAULT_GRAPH_SEED``
+and the op seed; ``(0, 0)`` becomes ``(0, 2**31 - 1)``.  Every random op calls ``get_seed``
+exactly once, so every v1 initializer call draws one op seed (``get_variable`` itself none).
 
-Each random op gets its ``(seed, seed2)`` as TF 2.x graph mode does: the graph seed and the
-op seed, or the graph seed and a per-graph counter of unseeded random ops in creation order.
-A variable's initializer records the seeds its random ops got, so re-running the initializer
-replays them with the next run index, like TF re-running the same op in a session.
+Streams.  With a seed (graph or op), ``random_uniform``, ``random_normal``,
+``truncated_normal`` and ``random_crop`` give TF's values bit for bit (``scopevar.philox``,
+TF's Philox4x32-10 CPU kernels), whatever torch's generator state.  ``random_shuffle``,
+``multinomial``, ``random_gamma`` and ``random_poisson`` draw from a ``torch.Generator``
+seeded from ``(seed, seed2, run)``: repeatable, with TF's distributions, but not TF's streams.
+With no seed at all TF is nondeterministic, and so is scopevar: those draws come from torch's
+global generator, so ``torch.manual_seed`` makes them repeatable.
+
+Runs.  TF re-running an op continues its stream.  A variable's initializer records the seeds
+its random ops got, and re-running ``variable.initializer`` replays them with the next run
+index, as TF's second ``sess.run(init)``.
 
 >>> g = Graph()
 >>> with g.as_default():
@@ -20,7 +29,9 @@ import threading
 import numpy as np
 import torch
 
-from . import dtypes
+from . import dtypes, philox
+from .constant_op import convert_to_tensor
+from .errors import RandomArgumentError, RandomRangeError, RandomTypeError
 from .graph import Graph, get_default_graph  # noqa: F401 - Graph for the doctest
 
 DEFAULT_GRAPH_SEED = 87654321
@@ -83,6 +94,11 @@ def replaying_seeds(seeds, run):
     return _TapeMode(None, [seeds, 0, run])
 
 
+def replaying():
+    """Whether an initializer is being re-run (TF would not run its Python code again)."""
+    return _TAPE.replay is not None
+
+
 def _op_seeds(op_seed):
     """(seed, seed2, run) for a random op being created now."""
     replay = _TAPE.replay
@@ -96,89 +112,294 @@ def _op_seeds(op_seed):
     return seeds[0], seeds[1], 0
 
 
-# -- kernels ----------------------------------------------------------------------------------
-
-def _kernel(kind, shape, dtype, seed, seed2, run):
-    """Raw draws: 'uniform' in [0, 1), 'normal', 'truncated' (|x| < 2)."""
+def _generator(seed, seed2, run, device):
+    """A torch generator for the op seeded ``(seed, seed2)`` at ``run``; None without seeds
+    (torch's global generator)."""
     if seed is None:
-        return _torch_kernel(kind, shape, dtype)
-    from . import philox
-    return getattr(philox, {"uniform": "uniform", "normal": "normal",
-                            "truncated": "truncated_normal"}[kind])(shape, seed, seed2, dtype, run)
+        return None
+    g = torch.Generator(device=device)
+    g.manual_seed(int(np.random.SeedSequence([seed, seed2, run]).generate_state(1, np.uint64)[0]))
+    return g
 
 
-def _torch_kernel(kind, shape, dtype):
+# -- arguments --------------------------------------------------------------------------------
+
+def _shape(shape):
+    """A shape argument as a list of ints, with TF's errors."""
+    if isinstance(shape, (torch.Tensor, np.ndarray)):
+        if shape.ndim != 1:
+            raise RandomArgumentError("Shape must be rank 1 but is rank %d" % shape.ndim)
+        dims = shape.tolist()
+    elif hasattr(shape, "as_list"):
+        dims = shape.as_list()
+    elif isinstance(shape, (list, tuple)):
+        dims = [getattr(d, "value", d) for d in shape]
+    else:
+        raise RandomArgumentError("Shape must be rank 1 but is rank 0: pass a list, e.g. [%s]."
+                                  % (shape,))
+    for d in dims:
+        if d is None:
+            raise RandomTypeError("Failed to convert elements of %s to Tensor. Consider casting "
+                                  "elements to a supported type. See https://www.tensorflow.org"
+                                  "/api_docs/python/tf/dtypes for supported TF dtypes. Random "
+                                  "ops need a fully defined shape." % (tuple(dims),))
+        if isinstance(d, (float, np.floating)):
+            raise RandomTypeError("Value passed to parameter 'shape' has DataType float32 not in "
+                                  "list of allowed values: int32, int64")
+        if d < 0:
+            raise RandomRangeError("Dimension %d must be >= 0" % d)
+    return [int(d) for d in dims]
+
+
+def _param(x, dtype):
+    """An op argument converted as TF converts it: a Python number becomes that number rounded
+    to ``dtype`` (so torch's scalar arithmetic matches TF's in ``dtype``); tensors stay."""
+    t = convert_to_tensor(x, dtype)
+    return t.item() if t.dim() == 0 and not isinstance(x, torch.Tensor) else t
+
+
+def _check_dtype(dtype, allowed):
+    if dtype not in allowed:
+        raise RandomTypeError("Value passed to parameter 'dtype' has DataType %s not in list of "
+                              "allowed values: %s" % (dtypes.name(dtype),
+                                                      ", ".join(dtypes.name(d) for d in allowed)))
+
+
+_FLOATS = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
+_UNIFORM_DTYPES = _FLOATS + (dtypes.int32, dtypes.int64)
+
+
+# -- uniform, normal, truncated normal: TF's streams -------------------------------------------
+
+def _draw(kind, shape, dtype, seed, seed2, run):
+    """Raw draws of ``kind``: 'uniform' in [0, 1), 'normal', 'truncated_normal' (|x| < 2)."""
+    if seed is not None:
+        return getattr(philox, kind)(shape, seed, seed2, dtype, run)
     if kind == "uniform":
         return torch.rand(shape, dtype=dtype)
     if kind == "normal":
         return torch.randn(shape, dtype=dtype)
-    out = torch.empty(shape, dtype=dtype)
-    return torch.nn.init.trunc_normal_(out, 0.0, 1.0, -2.0, 2.0)
+    work = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
+    out = torch.nn.init.trunc_normal_(torch.empty(shape, dtype=work), 0.0, 1.0, -2.0, 2.0)
+    return out.to(dtype)
 
 
-def _shape(shape):
-    if isinstance(shape, torch.Tensor):
-        shape = shape.tolist()
-    if isinstance(shape, int):
-        return [shape]
-    return [int(getattr(d, "value", d)) for d in shape]
+def _times(r, x):
+    """``r * x`` as TF's op, in place unless ``x`` is a tensor (it may broadcast)."""
+    return r * x if isinstance(x, torch.Tensor) else r.mul_(x)
 
 
-def _scalar(x, dtype):
-    """A Python number rounded to ``dtype`` first, as TF converts op arguments.
-
-    Given as a Python float, torch then computes ``tensor * scalar`` exactly as TF computes
-    ``tensor * constant`` (float32 math for float32, float math rounded for half/bfloat16).
-    """
-    if dtype is torch.float32:
-        return float(np.float32(x))
-    if dtype is torch.float64:
-        return float(x)
-    return torch.tensor(x, dtype=dtype).item()
-
-
-def _difference(a, b, dtype):
-    """``a - b`` computed in ``dtype`` (TF rounds both, then subtracts in that dtype)."""
-    if dtype is torch.float32:
-        return float(np.float32(a) - np.float32(b))
-    return (torch.tensor(a, dtype=dtype) - torch.tensor(b, dtype=dtype)).item()
+def _plus(r, x):
+    return r + x if isinstance(x, torch.Tensor) else r.add_(x)
 
 
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
-    """Uniform values in ``[minval, maxval)`` (``maxval`` defaults to 1 for floats)."""
+    """Uniform values in ``[minval, maxval)``; ``maxval`` defaults to 1 for floats, and
+    integers (int32, int64) need it.
+
+    >>> random_uniform([2, 3], -1.0, 1.0, seed=1).shape
+    torch.Size([2, 3])
+    """
+    dtype = dtypes.as_dtype(dtype)
+    if dtype not in _UNIFORM_DTYPES:
+        raise RandomArgumentError(
+            "Argument `dtype` got invalid value %s. Accepted dtypes are (tf.float16, "
+            "tf.bfloat16, tf.float32, tf.float64, tf.int32, tf.int64)." % dtypes.tf_repr(dtype))
+    integer = not dtype.is_floating_point
+    if maxval is None:
+        if integer:
+            raise RandomArgumentError("Must specify maxval for integer dtype tf.%s"
+                                      % dtypes.name(dtype))
+        maxval = 1
+    shape = _shape(shape)
+    lo_is_0 = isinstance(minval, int) and minval == 0
+    hi_is_1 = isinstance(maxval, int) and maxval == 1
+    if integer or not (lo_is_0 and hi_is_1):
+        minval, maxval = _param(minval, dtype), _param(maxval, dtype)
+    seed1, seed2, run = _op_seeds(seed)
+    if integer:
+        return _uniform_int(shape, minval, maxval, dtype, seed1, seed2, run)
+    if seed1 is None and not isinstance(minval, torch.Tensor) and \
+            not isinstance(maxval, torch.Tensor) and minval <= maxval:
+        return torch.empty(shape, dtype=dtype).uniform_(minval, maxval)   # one op: faster
+    r = _draw("uniform", shape, dtype, seed1, seed2, run)
+    if lo_is_0:
+        return r if hi_is_1 else _times(r, maxval)
+    return _plus(_times(r, _difference(maxval, minval, dtype)), minval)
+
+
+def _difference(a, b, dtype):
+    """``a - b`` in ``dtype`` (TF subtracts the converted tensors)."""
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return torch.as_tensor(a, dtype=dtype) - torch.as_tensor(b, dtype=dtype)
+    return (torch.tensor(a, dtype=dtype) - torch.tensor(b, dtype=dtype)).item()
+
+
+def _uniform_int(shape, minval, maxval, dtype, seed1, seed2, run):
+    for name, v in (("minval", minval), ("maxval", maxval)):
+        if isinstance(v, torch.Tensor) and v.dim() != 0:
+            raise RandomArgumentError("%s must be a scalar; got a tensor of shape %s"
+                                      % (name, list(v.shape)))
+    minval, maxval = int(minval), int(maxval)
+    if minval >= maxval:
+        raise RandomRangeError("Need minval < maxval, got %d >= %d" % (minval, maxval))
+    if seed1 is None:
+        return torch.randint(minval, maxval, shape, dtype=dtype)
+    return philox.uniform_int(shape, minval, maxval, seed1, seed2, dtype, run)
+
+
+def _normal(kind, shape, mean, stddev, dtype, seed):
     dtype = dtypes.as_dtype(dtype)
     shape = _shape(shape)
+    mean, stddev = _param(mean, dtype), _param(stddev, dtype)
     seed1, seed2, run = _op_seeds(seed)
-    if not dtypes.is_floating(dtype):
-        if maxval is None:
-            raise ValueError("Must specify maxval for integer dtype %s" % dtypes.name(dtype))
-        if seed1 is None:
-            return torch.randint(int(minval), int(maxval), shape, dtype=dtype)
-        from . import philox
-        return philox.uniform_int(shape, int(minval), int(maxval), seed1, seed2, dtype, run)
-    if maxval is None:
-        maxval = 1
-    if seed1 is None:                          # one torch op: the same distribution, faster
-        return torch.empty(shape, dtype=dtype).uniform_(float(minval), float(maxval))
-    r = _kernel("uniform", shape, dtype, seed1, seed2, run)
-    if type(minval) is int and minval == 0:
-        return r if (type(maxval) is int and maxval == 1) else r.mul_(_scalar(maxval, dtype))
-    return r.mul_(_difference(maxval, minval, dtype)).add_(_scalar(minval, dtype))
+    _check_dtype(dtype, _FLOATS)
+    if kind == "normal" and seed1 is None and not isinstance(mean, torch.Tensor) and \
+            not isinstance(stddev, torch.Tensor):
+        return torch.empty(shape, dtype=dtype).normal_(mean, stddev)      # one op: faster
+    return _plus(_times(_draw(kind, shape, dtype, seed1, seed2, run), stddev), mean)
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
-    """Normal values ``mean + stddev * N(0, 1)``."""
-    dtype = dtypes.as_dtype(dtype)
-    seed1, seed2, run = _op_seeds(seed)
-    if seed1 is None:
-        return torch.empty(_shape(shape), dtype=dtype).normal_(float(mean), float(stddev))
-    r = _kernel("normal", _shape(shape), dtype, seed1, seed2, run)
-    return r.mul_(_scalar(stddev, dtype)).add_(_scalar(mean, dtype))
+    """Normal values ``mean + stddev * N(0, 1)``.
+
+    >>> float(random_normal([10000], 3.0, 0.5).mean()) > 2.9
+    True
+    """
+    return _normal("normal", shape, mean, stddev, dtype, seed)
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
-    """Normal values re-drawn beyond two standard deviations: ``mean + stddev * z``, |z| < 2."""
-    dtype = dtypes.as_dtype(dtype)
+    """Normal values re-drawn beyond two standard deviations: ``mean + stddev * z``, |z| < 2
+    (so their standard deviation is 0.88 ``stddev``).
+
+    >>> bool(truncated_normal([1000], stddev=0.1).abs().max() < 0.2)
+    True
+    """
+    return _normal("truncated_normal", shape, mean, stddev, dtype, seed)
+
+
+def random_crop(value, size, seed=None, name=None):
+    """A slice of shape ``size`` of ``value`` at a uniformly drawn offset (TF's offsets with
+    seeds: ``random_uniform`` int32 draws modulo the room in each dimension).
+
+    >>> random_crop(np.arange(12).reshape(3, 4), [2, 2], seed=1).tolist()
+    [[1, 2], [5, 6]]
+    """
+    value = convert_to_tensor(value)
+    size = convert_to_tensor(size, dtypes.int32).reshape(-1).tolist()
     seed1, seed2, run = _op_seeds(seed)
-    r = _kernel("truncated", _shape(shape), dtype, seed1, seed2, run)
-    return r.mul_(_scalar(stddev, dtype)).add_(_scalar(mean, dtype))
+    if len(size) != value.dim():
+        raise RandomArgumentError(
+            "Dimension 0 in both shapes must be equal, but are %d and %d. Shapes are [%d] and "
+            "[%d]." % (value.dim(), len(size), value.dim(), len(size)))
+    shape = list(value.shape)
+    if any(s < c for s, c in zip(shape, size)):
+        raise RandomRangeError("assertion failed: [Need value.shape >= size, got ] [%s] [%s]"
+                               % (" ".join(map(str, shape)), " ".join(map(str, size))))
+    room = torch.tensor([s - c + 1 for s, c in zip(shape, size)], dtype=dtypes.int32)
+    offset = _uniform_int([len(shape)], 0, _MAXINT32, dtypes.int32, seed1, seed2, run) % room
+    return value[tuple(slice(o, o + c) for o, c in zip(offset.tolist(), size))].clone()
+
+
+# -- shuffle, multinomial, gamma, poisson: TF's distributions, torch's streams ------------------
+
+def random_shuffle(value, seed=None, name=None):
+    """``value`` with its first dimension randomly permuted.  With seeds the permutation is
+    repeatable per ``(seed, seed2, run)`` but not TF's (a torch generator draws it).
+
+    >>> sorted(random_shuffle([3, 1, 2], seed=4).tolist())
+    [1, 2, 3]
+    """
+    value = convert_to_tensor(value)
+    seed1, seed2, run = _op_seeds(seed)
+    if value.dim() == 0:
+        return value.clone()
+    g = _generator(seed1, seed2, run, "cpu")
+    return value[torch.randperm(value.shape[0], generator=g).to(value.device)]
+
+
+def multinomial(logits, num_samples, seed=None, name=None, output_dtype=None):
+    """``num_samples`` class indices per row of ``logits`` ``[batch, classes]``, drawn with
+    probabilities ``softmax(logits)``.  Seeded draws are repeatable, not TF's stream.
+
+    >>> multinomial([[0.0, 100.0]], 3, seed=1).tolist()
+    [[1, 1, 1]]
+    """
+    return _categorical(logits, num_samples, output_dtype, seed)
+
+
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """``tf.random.categorical``: ``multinomial`` with ``dtype`` for the indices."""
+    return _categorical(logits, num_samples, dtype, seed)
+
+
+def _categorical(logits, num_samples, dtype, seed):
+    logits = convert_to_tensor(logits)
+    dtype = dtypes.as_dtype(dtype) if dtype else dtypes.int64
+    if dtype not in (dtypes.int32, dtypes.int64):
+        raise RandomArgumentError("Argument `dtype` got invalid value %s. Accepted dtypes are "
+                                  "(tf.int32, tf.int64)." % dtypes.tf_repr(dtype))
+    seed1, seed2, run = _op_seeds(seed)
+    if logits.dim() != 2:
+        raise RandomArgumentError("Shape must be rank 2 but is rank %d: logits are "
+                                  "[batch_size, num_classes]." % logits.dim())
+    num_samples = int(num_samples)
+    if num_samples < 0:
+        raise RandomArgumentError("Dimension size, given by scalar input 1, must be "
+                                  "non-negative but is %d" % num_samples)
+    if num_samples == 0 or logits.shape[0] == 0:
+        return torch.zeros(logits.shape[0], num_samples, dtype=dtype)
+    probs = torch.softmax(logits.double(), -1)
+    g = _generator(seed1, seed2, run, probs.device)
+    return torch.multinomial(probs, num_samples, replacement=True, generator=g).to(dtype)
+
+
+def random_gamma(shape, alpha, beta=None, dtype=dtypes.float32, seed=None, name=None):
+    """Gamma draws of shape ``shape + broadcast(alpha, beta).shape``, with concentration
+    ``alpha`` and rate ``beta`` (default 1).  Seeded draws are repeatable, not TF's stream.
+
+    >>> random_gamma([5], [1.0, 2.0], seed=1).shape
+    torch.Size([5, 2])
+    """
+    dtype = dtypes.as_dtype(dtype)
+    shape = _shape(shape)
+    alpha = convert_to_tensor(alpha, dtype)
+    beta = convert_to_tensor(1 if beta is None else beta, dtype)
+    alpha = torch.broadcast_tensors(alpha, beta)[0]
+    seed1, seed2, run = _op_seeds(seed)
+    if dtype not in (dtypes.float16, dtypes.float32, dtypes.float64):
+        kind = "ml_dtypes.bfloat16" if dtype is dtypes.bfloat16 else "numpy." + dtypes.name(dtype)
+        raise RandomArgumentError("data type <class '%s'> not inexact" % kind)
+    work = dtypes.float64 if dtype is dtypes.float64 else dtypes.float32
+    rates = alpha.to(work).expand(shape + list(alpha.shape)).contiguous()
+    g = _generator(seed1, seed2, run, rates.device)
+    samples = torch._standard_gamma(rates, generator=g).masked_fill_(rates < 0, float("nan"))
+    return (samples.to(dtype) / beta).clamp_min_(torch.finfo(dtype).tiny)
+
+
+def random_poisson(lam, shape, dtype=dtypes.float32, seed=None, name=None):
+    """Poisson draws of shape ``shape + lam.shape`` with rates ``lam``, as ``dtype`` (floats or
+    int32 / int64).  Seeded draws are repeatable, not TF's stream.
+
+    >>> random_poisson([1.0, 5.0], [4], seed=1).shape
+    torch.Size([4, 2])
+    """
+    shape = _shape(shape)
+    dtype = dtypes.as_dtype(dtype)
+    lam = convert_to_tensor(lam)
+    seed1, seed2, run = _op_seeds(seed)
+    _check_dtype(dtype, (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int32,
+                         dtypes.int64))
+    rates = lam.double().clamp_min(0).expand(shape + list(lam.shape)).contiguous()
+    g = _generator(seed1, seed2, run, rates.device)
+    return torch.poisson(rates, generator=g).to(dtype)
+
+
+# -- tf.random.* (v1) ---------------------------------------------------------------------------
+
+uniform = random_uniform
+normal = random_normal
+shuffle = random_shuffle
+gamma = random_gamma
+poisson = random_poisson

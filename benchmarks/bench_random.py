@@ -1,0 +1,97 @@
+"""Random-stream benchmark: scopevar.philox (TF's exact streams) vs torch, numpy and TF.
+
+Run: ``.venv/bin/python benchmarks/bench_random.py``.  Prints samples per second of float32
+uniform, normal and truncated normal at 1M, 4M and 16M samples for
+
+* ``scopevar.philox`` (bit-identical to TF's ``RandomUniform`` / ``RandomStandardNormal`` /
+  ``TruncatedNormal`` kernels),
+* torch's own generator: ``torch.rand``, ``torch.randn``, ``torch.nn.init.trunc_normal_``
+  (different streams; the speed a torch user gets),
+* TensorFlow 2.21 (``tf.compat.v1`` graph mode, ``session.run`` of the op; in a subprocess, the
+  test oracle's runner),
+* the numpy reference of ``tests/reference_tf_random.py`` (1M only: it is slow),
+
+and the ratios of scopevar to each, all measured in this one run (best of a few repeats).
+"""
+import json
+import os
+import sys
+import time
+
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "tf_parity"))
+sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+
+SIZES = [1 << 20, 1 << 22, 1 << 24]
+OPS = ["uniform", "normal", "truncated_normal"]
+
+TF_PROGRAM = r'''
+import json, time
+res = {}
+for op in OPS:
+    for n in SIZES:
+        graph = tf.Graph()
+        with graph.as_default():
+            x = getattr(tf.random, op)([n], seed=1)
+            with tf.Session(graph=graph) as sess:
+                sess.run(x.op)
+                best = min(timed(sess, x) for _ in range(REPEATS))
+        res["%s %d" % (op, n)] = best
+print(json.dumps(res))
+'''
+TF_HELPERS = r'''
+def timed(sess, x):
+    t = time.perf_counter(); sess.run(x.op); return time.perf_counter() - t
+'''
+
+
+def best_time(f, repeats):
+    f()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main(repeats=5):
+    from scopevar import philox
+    torch_ops = {"uniform": lambda n: torch.rand(n),
+                 "normal": lambda n: torch.randn(n),
+                 "truncated_normal": lambda n: torch.nn.init.trunc_normal_(torch.empty(n), 0.0, 1.0, -2.0, 2.0)}
+    ours, theirs, reference = {}, {}, {}
+    for op in OPS:
+        for n in SIZES:
+            ours[op, n] = best_time(lambda: getattr(philox, op)([n], 87654321, 1), repeats)
+            theirs[op, n] = best_time(lambda: torch_ops[op](n), repeats)
+    import numpy as np
+    import reference_tf_random as ref
+    numpy_ops = {"uniform": ref.random_uniform, "normal": ref.random_standard_normal,
+                 "truncated_normal": ref.truncated_normal}
+    for op in OPS:
+        reference[op, SIZES[0]] = best_time(lambda: numpy_ops[op]([SIZES[0]], 87654321, 1, np.float32), 1)
+    try:
+        from oracle import run_tf_script
+        program = "OPS = %r\nSIZES = %r\nREPEATS = %d\n%s%s" % (OPS, SIZES, repeats, TF_HELPERS, TF_PROGRAM)
+        tf_times = json.loads(run_tf_script(program).strip().splitlines()[-1])
+    except Exception as e:  # noqa: BLE001 - TF is optional for this script
+        print("TensorFlow not measured:", e)
+        tf_times = {}
+
+    print("float32 samples per second (M/s), torch threads: %d" % torch.get_num_threads())
+    print("%-17s %9s %10s %10s %10s %10s %9s %9s %9s" % (
+        "op", "samples", "scopevar", "torch", "TF graph", "numpy ref", "sv/torch", "sv/TF", "sv/numpy"))
+    for op in OPS:
+        for n in SIZES:
+            rate = lambda seconds: n / seconds / 1e6 if seconds else float("nan")  # noqa: E731
+            sv, pt = rate(ours[op, n]), rate(theirs[op, n])
+            tf_rate, np_rate = rate(tf_times.get("%s %d" % (op, n))), rate(reference.get((op, n)))
+            print("%-17s %8dMi %10.1f %10.1f %10.1f %10.2f %8.2fx %8.2fx %8.1fx" % (
+                op, n >> 20, sv, pt, tf_rate, np_rate, sv / pt, sv / tf_rate, sv / np_rate))
+
+
+if __name__ == "__main__":
+    main()

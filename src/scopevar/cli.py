@@ -1,0 +1,191 @@
+"""The ``scopevar`` command.
+
+    $ scopevar inspect ckpt/model.ckpt-7                 # name, dtype, shape, size of each tensor
+    $ scopevar inspect ckpt --tensor conv1/weights       # a value; ckpt/: its latest checkpoint
+    $ scopevar convert ckpt/model.ckpt-7 model.safetensors
+    $ scopevar convert model.safetensors out/model.ckpt  # and .pt / .pth torch state dicts
+
+A subcommand is one function decorated with ``@command(arguments...)``: its name is the
+subcommand, its docstring's first line the help, and it returns the exit status.
+"""
+import argparse
+import contextlib
+import math
+import os
+import pickle
+import sys
+
+import numpy as np
+import torch
+
+from . import dtypes
+from .bundle import BundleReader, index_path
+from .errors import ExportError, OpError
+from .train import export, latest_checkpoint
+
+COMMANDS = []
+LARGE = 64 << 20            # files from this many bytes get a progress bar
+STATE_DICT_SUFFIXES = (".pt", ".pth")
+
+
+def command(*arguments):
+    """Register the decorated function as a subcommand taking ``arguments`` (``arg(...)``)."""
+    def register(function):
+        COMMANDS.append((function, arguments))
+        return function
+    return register
+
+
+def arg(*names, **options):
+    """One ``add_argument(*names, **options)`` of a subcommand."""
+    return names, options
+
+
+@command(arg("path", help="checkpoint prefix, or a directory (its latest checkpoint)"),
+         arg("--tensor", metavar="NAME", help="print the value of this tensor"),
+         arg("--all", action="store_true", help="print every tensor's value"))
+def inspect(args):
+    """List a TF checkpoint's tensors (name, dtype, shape, size), values on request."""
+    prefix = _checkpoint(args.path)
+    with BundleReader(prefix) as reader:
+        names = [args.tensor] if args.tensor else reader.keys()
+        sizes = [math.prod(reader.shape(name)) for name in names]
+        rows = [("name", "dtype", "shape", "size")] + [
+            (name, dtypes.name(reader.dtype(name)), str(list(reader.shape(name))), f"{size:,}")
+            for name, size in zip(names, sizes)]
+        widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+        for row in rows:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        if not args.tensor:
+            print(f"{prefix}: {len(names)} tensors, {sum(sizes):,} values, "
+                  f"{_nbytes(reader) / (1 << 20):.1f} MiB")
+        if args.tensor or args.all:
+            for name in names:
+                print("\n%s:\n%s" % (name, _numpy(reader.get(name))))
+    return 0
+
+
+@command(arg("src", help="checkpoint prefix or directory, .safetensors, or .pt/.pth state dict"),
+         arg("dst", help="where to write: .safetensors, .pt/.pth, or a checkpoint prefix"))
+def convert(args):
+    """Convert a TF checkpoint to safetensors or a torch state dict, or back."""
+    src_kind, dst_kind = _kind(args.src), _kind(args.dst)
+    if (src_kind == "bundle") == (dst_kind == "bundle"):
+        raise ExportError("convert goes from a TF checkpoint to .safetensors / .pt, or back; "
+                          "got %s -> %s" % (src_kind, dst_kind))
+    if src_kind == "bundle":
+        prefix = _checkpoint(args.src)
+        with BundleReader(prefix) as reader:
+            total = _nbytes(reader)
+        with _progress(total) as progress:
+            if dst_kind == "safetensors":
+                export.checkpoint_to_safetensors(prefix, args.dst, progress)
+            else:
+                torch.save(_tensors_only(export.checkpoint_to_state_dict(prefix, progress)),
+                           args.dst)
+    else:
+        with _progress(os.path.getsize(args.src)) as progress:
+            if src_kind == "safetensors":
+                export.safetensors_to_checkpoint(args.src, args.dst, progress)
+            else:
+                export.state_dict_to_checkpoint(_load_state_dict(args.src), args.dst, progress)
+    print("%s -> %s" % (args.src, args.dst))
+    return 0
+
+
+def main(argv=None):
+    """Run the ``scopevar`` command with ``argv`` (default: ``sys.argv[1:]``); returns the
+    exit status.  Bad input prints one line on stderr and returns 1.
+
+    >>> main(["inspect", "ckpt"])
+    """
+    parser = argparse.ArgumentParser(prog="scopevar", description="TF1 checkpoints without "
+                                     "TensorFlow: inspect and convert them.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for function, arguments in COMMANDS:
+        doc = function.__doc__.splitlines()[0]
+        sub = subparsers.add_parser(function.__name__, help=doc, description=doc)
+        for names, options in arguments:
+            sub.add_argument(*names, **options)
+        sub.set_defaults(run=function)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (OpError, OSError, ValueError) as e:
+        print("scopevar %s: error: %s" % (args.command, str(e).replace("\n", " ")),
+              file=sys.stderr)
+        return 1
+
+
+def _checkpoint(path):
+    """The checkpoint prefix ``path`` names: itself, ``x`` for ``x.index``, or a directory's
+    latest checkpoint."""
+    if path.endswith(".index"):
+        return path[:-len(".index")]
+    if os.path.isdir(path) and not os.path.exists(index_path(path)):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise ExportError("%s: a directory with no checkpoint (no 'checkpoint' file naming "
+                              "an existing one); pass a prefix such as %s/model.ckpt-7"
+                              % (path, path.rstrip("/")), path)
+        return latest
+    return path
+
+
+def _kind(path):
+    if path.endswith(".safetensors"):
+        return "safetensors"
+    return "state dict" if path.endswith(STATE_DICT_SUFFIXES) else "bundle"
+
+
+def _load_state_dict(path):
+    try:
+        state_dict = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError) as e:
+        raise ExportError("%s: not a torch state dict (%s)" % (path, str(e).splitlines()[0]),
+                          path) from None
+    if not isinstance(state_dict, dict) or not all(
+            isinstance(v, torch.Tensor) for v in state_dict.values()):
+        raise ExportError("%s: holds %s, not a flat {name: tensor} dict" % (
+            path, type(state_dict).__name__ if not isinstance(state_dict, dict) else
+            "a dict with values that are not tensors"), path)
+    return state_dict
+
+
+def _tensors_only(state_dict):
+    strings = [name for name, value in state_dict.items() if isinstance(value, np.ndarray)]
+    if strings:
+        raise ExportError("torch state dicts cannot hold string tensors: %s (torch.load with "
+                          "weights_only=True refuses them); keep the TF format"
+                          % ", ".join(strings[:5]))
+    return state_dict
+
+
+def _nbytes(reader):
+    return sum(math.prod(reader.shape(n)) * getattr(reader.dtype(n), "itemsize", 1)
+               for n in reader.keys())
+
+
+def _numpy(value):
+    if isinstance(value, np.ndarray):                  # strings
+        return value
+    return (value.float() if value.dtype == torch.bfloat16 else value).numpy()
+
+
+@contextlib.contextmanager
+def _progress(total):
+    """The ``progress`` callback of a byte-counting ``tqdm`` bar on stderr, for ``total``
+    bytes from ``LARGE`` up and when tqdm is installed; else None."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        tqdm = None
+    if tqdm is None or total < LARGE:
+        yield None
+        return
+    with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, leave=False) as bar:
+        yield bar.update
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,461 @@
+"""TF1's ``tf.layers`` (``tf.compat.v1.layers``) on torch tensors, eagerly.
+
+Each layer object opens ``variable_scope(name, default_name=<snake_case class name>)`` once, on
+its first call, and creates its variables there with ``get_variable``: ``conv2d/kernel``,
+``conv2d_1/bias``, ``batch_normalization/moving_mean``.  Later calls of the same object reuse
+them.  Collections are GLOBAL + TRAINABLE (moving statistics: GLOBAL only).
+
+>>> import scopevar as tf
+>>> y = tf.layers.dense(tf.ones([2, 3]), 4)
+>>> [v.name for v in tf.global_variables()]
+['dense/kernel:0', 'dense/bias:0']
+"""
+import re
+
+import torch
+
+from . import dtypes, nn
+from .constant_op import convert_to_tensor
+from .graph import get_default_graph
+from .initializers import ones_initializer, zeros_initializer
+from .math_ops import tensordot
+from .variable_scope import get_variable, variable_scope
+
+__all__ = ["Layer", "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
+           "Flatten", "Dropout", "conv2d", "dense", "batch_normalization", "max_pooling2d",
+           "average_pooling2d", "flatten", "dropout"]
+
+
+def _snake(name):
+    s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+def _pair(v, what):
+    if isinstance(v, int):
+        return [v, v]
+    v = [int(i) for i in v]
+    if len(v) != 2:
+        raise ValueError("The `%s` argument must be a tuple of 2 integers. Received: %s"
+                         % (what, v))
+    return v
+
+
+def _padding(padding):
+    p = str(padding).lower()
+    if p not in ("same", "valid"):
+        raise ValueError("The `padding` argument must be a list/tuple or one of \"valid\", "
+                         "\"same\" (or \"causal\", only for `Conv1D). Received: %s" % padding)
+    return p.upper()
+
+
+def _channels_first(data_format):
+    df = "channels_last" if data_format is None else str(data_format).lower()
+    if df not in ("channels_last", "channels_first"):
+        raise ValueError('The `data_format` argument must be one of "channels_first", '
+                         '"channels_last". Received: %s' % data_format)
+    return df == "channels_first"
+
+
+def _layer_name(graph, base):
+    """Keras' per-graph object name (``dense``, ``dense_1``, ...), separate from the scope."""
+    counts = graph.__dict__.setdefault("_scopevar_layer_names", {})
+    n = counts.get(base, 0)
+    counts[base] = n + 1
+    return base if n == 0 else "%s_%d" % (base, n)
+
+
+class Layer:
+    """Base of the ``tf.layers`` classes: scope on the first call, variables built once."""
+
+    def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, _scope=None,
+                 **kwargs):
+        self.trainable = trainable
+        self._base_name = name or _snake(type(self).__name__)
+        self._given_name = name
+        self.name = name or _layer_name(get_default_graph(), self._base_name)
+        self._reuse = _reuse
+        self._scope = _scope
+        self.dtype = None if dtype is None else dtypes.as_dtype(dtype)
+        self.built = False
+        self._variables = []
+
+    # overridden by subclasses
+    def _check(self, x):
+        pass
+
+    def build(self, input_shape):
+        pass
+
+    def call(self, inputs, **kwargs):
+        raise NotImplementedError
+
+    @property
+    def scope_name(self):
+        return getattr(self._scope, "name", self._scope)
+
+    @property
+    def variables(self):
+        return list(self._variables)
+
+    weights = variables
+
+    @property
+    def trainable_variables(self):
+        return [v for v in self._variables if v.trainable] if self.trainable else []
+
+    trainable_weights = trainable_variables
+
+    @property
+    def non_trainable_variables(self):
+        return [v for v in self._variables if not (self.trainable and v.trainable)]
+
+    non_trainable_weights = non_trainable_variables
+
+    def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
+                   trainable=True, **kwargs):
+        v = get_variable(name, shape=shape, dtype=dtype or self.dtype, initializer=initializer,
+                         regularizer=regularizer, trainable=trainable and self.trainable)
+        self._variables.append(v)
+        return v
+
+    def __call__(self, inputs, *args, **kwargs):
+        x = convert_to_tensor(inputs)
+        if not self.built:
+            if self.dtype is None:
+                self.dtype = x.dtype if x.is_floating_point() else dtypes.float32
+            self._check(x)                      # errors before any variable exists
+            if self._scope is None:             # TF's _set_scope: capture the scope once
+                with (variable_scope(self._base_name) if self._reuse else
+                      variable_scope(None, default_name=self._base_name)) as sc:
+                    self._scope = sc
+            with variable_scope(self._scope, reuse=self._reuse, auxiliary_name_scope=False):
+                self.build(x.shape)
+            self.built = True
+        return self.call(x, *args, **kwargs)
+
+    apply = __call__
+
+
+def _activate(y, activation):
+    return y if activation is None else activation(y)
+
+
+class Conv2D(Layer):
+    """2-D convolution: kernel ``[kh, kw, in, filters]``, bias ``[filters]``."""
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
+                 data_format="channels_last", dilation_rate=(1, 1), activation=None,
+                 use_bias=True, kernel_initializer=None, bias_initializer=zeros_initializer(),
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
+                 **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self.filters = int(filters)
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = _padding(padding)
+        self.channels_first = _channels_first(data_format)
+        self.dilation_rate = _pair(dilation_rate, "dilation_rate")
+        self.activation, self.use_bias = activation, use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel = self.bias = None
+
+    def _check(self, x):
+        if x.dim() != 4:
+            raise ValueError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
+                             "min_ndim=4, found ndim=%d. Full shape received: %s"
+                             % (self.name, x.dim(), list(x.shape)))
+
+    def build(self, input_shape):
+        depth = input_shape[1 if self.channels_first else -1]
+        self.kernel = self.add_weight("kernel", self.kernel_size + [depth, self.filters],
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", [self.filters], initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+
+    def call(self, inputs):
+        cf = self.channels_first
+        fmt = "NCHW" if cf else "NHWC"
+        s = [1, 1] + self.strides if cf else [1] + self.strides + [1]
+        d = [1, 1] + self.dilation_rate if cf else [1] + self.dilation_rate + [1]
+        y = nn.conv2d(inputs, self.kernel, strides=s, padding=self.padding, data_format=fmt,
+                      dilations=d)
+        if self.bias is not None:
+            y = nn.bias_add(y, self.bias, data_format=fmt)
+        return _activate(y, self.activation)
+
+
+Convolution2D = Conv2D
+
+
+class Dense(Layer):
+    """``activation(inputs @ kernel + bias)`` over the last axis: kernel ``[in, units]``."""
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
+                 bias_initializer=zeros_initializer(), kernel_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self.units = int(units)
+        self.activation, self.use_bias = activation, use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.kernel = self.bias = None
+
+    def _check(self, x):
+        if x.dim() < 2:
+            raise ValueError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
+                             "min_ndim=2, found ndim=%d. Full shape received: %s"
+                             % (self.name, x.dim(), list(x.shape)))
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", [input_shape[-1], self.units],
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", [self.units], initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer)
+
+    def call(self, inputs):
+        if inputs.dim() == 2:
+            y = torch.matmul(inputs, self.kernel.to(inputs.dtype))
+        else:
+            y = tensordot(inputs, self.kernel, [[inputs.dim() - 1], [0]])
+        if self.bias is not None:
+            y = nn.bias_add(y, self.bias)
+        return _activate(y, self.activation)
+
+
+def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsilon, training,
+              fused):
+    """Normalize ``x`` over all axes but ``axes``; when training, move the statistics in place
+    (``moving -= (moving - batch) * (1 - momentum)``).  The fused path (one channel axis of a
+    rank-4/5 input) moves the variance with the unbiased batch variance, as TF's fused op does;
+    the other path with the biased one, as ``tf.nn.moments``."""
+    rank = x.dim()
+    if fused and rank in (4, 5) and axes in ([1], [rank - 1]):
+        cf = axes == [1]
+        fmt = {4: ("NHWC", "NCHW"), 5: ("NDHWC", "NCDHW")}[rank][cf]
+        depth = x.shape[axes[0]]
+        g = gamma if gamma is not None else torch.ones(depth, dtype=x.dtype, device=x.device)
+        b = beta if beta is not None else torch.zeros(depth, dtype=x.dtype, device=x.device)
+        if training:
+            y, mean, var = nn.fused_batch_norm(x, g, b, epsilon=epsilon, data_format=fmt)
+        else:
+            y, mean, var = nn.fused_batch_norm(x, g, b, moving_mean, moving_variance,
+                                               epsilon=epsilon, data_format=fmt,
+                                               is_training=False)
+    else:
+        red = [i for i in range(rank) if i not in axes]
+        shape = [x.shape[i] if i in axes else 1 for i in range(rank)]
+
+        def bc(t):
+            return None if t is None else t.reshape(shape)
+        if training:
+            mean, var = nn.moments(x, red, keep_dims=True)
+            y = nn.batch_normalization(x, mean, var, bc(beta), bc(gamma), epsilon)
+            mean, var = mean.reshape(moving_mean.shape), var.reshape(moving_mean.shape)
+        else:
+            y = nn.batch_normalization(x, bc(moving_mean), bc(moving_variance), bc(beta),
+                                       bc(gamma), epsilon)
+    if training:
+        with torch.no_grad():
+            for mv, batch in ((moving_mean, mean), (moving_variance, var)):
+                mv.sub_((mv - batch.detach().to(mv.dtype)) * (1 - momentum))
+    return y
+
+
+class BatchNormalization(Layer):
+    """Batch normalization with TF's defaults (momentum 0.99, epsilon 1e-3); variables
+    ``gamma``, ``beta`` (trainable) and ``moving_mean``, ``moving_variance`` (GLOBAL only),
+    moved in place on each ``training=True`` call."""
+
+    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer=zeros_initializer(), gamma_initializer=ones_initializer(),
+                 moving_mean_initializer=zeros_initializer(),
+                 moving_variance_initializer=ones_initializer(), beta_regularizer=None,
+                 gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                 renorm=False, renorm_clipping=None, renorm_momentum=0.99, fused=None,
+                 trainable=True, virtual_batch_size=None, adjustment=None, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        if renorm or virtual_batch_size or adjustment:
+            raise NotImplementedError("batch_normalization: renorm, virtual_batch_size and "
+                                      "adjustment are not supported by scopevar")
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else [axis]
+        self.momentum, self.epsilon = momentum, epsilon
+        self.center, self.scale, self.fused = center, scale, fused
+        self.beta_initializer, self.gamma_initializer = beta_initializer, gamma_initializer
+        self.moving_mean_initializer = moving_mean_initializer
+        self.moving_variance_initializer = moving_variance_initializer
+        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+        self.gamma = self.beta = self.moving_mean = self.moving_variance = None
+
+    def _axes(self, rank):
+        axes = sorted(a % rank if -rank <= a < rank else a for a in self.axis)
+        for a in axes:
+            if not 0 <= a < rank:
+                raise ValueError("Invalid axis: %s" % (self.axis,))
+        if len(set(axes)) != len(axes):
+            raise ValueError("Duplicate axis: %s" % (self.axis,))
+        return axes
+
+    def _check(self, x):
+        if x.dim() == 0:
+            raise ValueError("Input has undefined rank.")
+        self._axes(x.dim())
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        self._ax = self._axes(rank)
+        if len(self._ax) == 1:
+            shape = [input_shape[self._ax[0]]]
+        else:
+            shape = [input_shape[i] if i in self._ax else 1 for i in range(rank)]
+        pdt = dtypes.float32 if self.dtype in (dtypes.float16, dtypes.bfloat16) else self.dtype
+        if self.scale:
+            self.gamma = self.add_weight("gamma", shape, pdt, self.gamma_initializer,
+                                         self.gamma_regularizer)
+        if self.center:
+            self.beta = self.add_weight("beta", shape, pdt, self.beta_initializer,
+                                        self.beta_regularizer)
+        self.moving_mean = self.add_weight("moving_mean", shape, pdt,
+                                           self.moving_mean_initializer, trainable=False)
+        self.moving_variance = self.add_weight("moving_variance", shape, pdt,
+                                               self.moving_variance_initializer, trainable=False)
+
+    def call(self, inputs, training=False):
+        fused = self.fused is not False and len(self.moving_mean.shape) == 1
+        return _bn_apply(inputs, self._ax, self.gamma, self.beta, self.moving_mean,
+                         self.moving_variance, self.momentum, self.epsilon, bool(training),
+                         fused)
+
+
+class _Pooling2D(Layer):
+    _kind = None
+
+    def __init__(self, pool_size, strides, padding="valid", data_format="channels_last",
+                 name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.pool_size = _pair(pool_size, "pool_size")
+        self.strides = _pair(strides, "strides")
+        self.padding = _padding(padding)
+        self.channels_first = _channels_first(data_format)
+
+    def call(self, inputs):
+        cf = self.channels_first
+        k = [1, 1] + self.pool_size if cf else [1] + self.pool_size + [1]
+        s = [1, 1] + self.strides if cf else [1] + self.strides + [1]
+        op = nn.max_pool if self._kind == "max" else nn.avg_pool
+        return op(inputs, k, s, self.padding, data_format="NCHW" if cf else "NHWC")
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max pooling; no variables."""
+    _kind = "max"
+
+
+class AveragePooling2D(_Pooling2D):
+    """Average pooling (``same`` windows average only real inputs); no variables."""
+    _kind = "avg"
+
+
+MaxPool2D, AvgPool2D = MaxPooling2D, AveragePooling2D
+
+
+class Flatten(Layer):
+    """``[N, ...]`` to ``[N, prod(...)]`` (channels_first inputs are made channels-last first)."""
+
+    def __init__(self, data_format=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.channels_first = _channels_first(data_format)
+
+    def call(self, inputs):
+        if inputs.dim() == 0:
+            raise ValueError("Input 0 of layer flatten is incompatible: expected min_ndim=1")
+        if self.channels_first and inputs.dim() > 2:
+            inputs = inputs.permute(0, *range(2, inputs.dim()), 1)
+        return inputs.reshape(inputs.shape[0], -1) if inputs.dim() > 1 else \
+            inputs.reshape(-1, 1)
+
+
+class Dropout(Layer):
+    """Dropout at ``rate`` when ``training`` is true; identity otherwise."""
+
+    def __init__(self, rate=0.5, noise_shape=None, seed=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.rate, self.noise_shape, self.seed = rate, noise_shape, seed
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        return nn.dropout(inputs, noise_shape=self.noise_shape, seed=self.seed, rate=self.rate)
+
+
+# --- functional forms ---------------------------------------------------------------------------
+
+def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
+           data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
+           kernel_initializer=None, bias_initializer=zeros_initializer(),
+           kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+           kernel_constraint=None, bias_constraint=None, trainable=True, name=None, reuse=None):
+    """``Conv2D(...)(inputs)``: variables ``conv2d/kernel``, ``conv2d/bias``."""
+    return Conv2D(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
+                  use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                  bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint,
+                  trainable, name, _reuse=reuse, _scope=name)(inputs)
+
+
+def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
+          bias_initializer=zeros_initializer(), kernel_regularizer=None, bias_regularizer=None,
+          activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
+          trainable=True, name=None, reuse=None):
+    """``Dense(...)(inputs)``: variables ``dense/kernel``, ``dense/bias``."""
+    return Dense(units, activation, use_bias, kernel_initializer, bias_initializer,
+                 kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+                 bias_constraint, trainable, name, _reuse=reuse, _scope=name)(inputs)
+
+
+def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
+                        beta_initializer=zeros_initializer(),
+                        gamma_initializer=ones_initializer(),
+                        moving_mean_initializer=zeros_initializer(),
+                        moving_variance_initializer=ones_initializer(), beta_regularizer=None,
+                        gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
+                        training=False, trainable=True, name=None, reuse=None, renorm=False,
+                        renorm_clipping=None, renorm_momentum=0.99, fused=None,
+                        virtual_batch_size=None, adjustment=None):
+    """``BatchNormalization(...)(inputs, training)``; ``training=True`` uses the batch
+    statistics and moves ``moving_mean`` / ``moving_variance`` in place."""
+    layer = BatchNormalization(axis, momentum, epsilon, center, scale, beta_initializer,
+                               gamma_initializer, moving_mean_initializer,
+                               moving_variance_initializer, beta_regularizer, gamma_regularizer,
+                               beta_constraint, gamma_constraint, renorm, renorm_clipping,
+                               renorm_momentum, fused, trainable, virtual_batch_size, adjustment,
+                               name, _reuse=reuse, _scope=name)
+    return layer(inputs, training=training)
+
+
+def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
+                  name=None):
+    """Max pooling over ``pool_size`` windows."""
+    return MaxPooling2D(pool_size, strides, padding, data_format, name)(inputs)
+
+
+def average_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
+                      name=None):
+    """Average pooling over ``pool_size`` windows."""
+    return AveragePooling2D(pool_size, strides, padding, data_format, name)(inputs)
+
+
+def flatten(inputs, name=None, data_format="channels_last"):
+    """``[N, ...]`` to ``[N, prod(...)]``."""
+    return Flatten(data_format, name)(inputs)
+
+
+def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
+    """Dropout at ``rate`` when ``training``; identity otherwise."""
+    return Dropout(rate, noise_shape, seed, name)(inputs, training=training)

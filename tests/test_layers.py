@@ -1,0 +1,164 @@
+"""tf.layers and slim layers: names, shapes, collections, reuse, errors, batch-norm updates."""
+import numpy as np
+import pytest
+import torch
+
+import scopevar as tf
+from scopevar import slim
+
+
+@pytest.fixture(autouse=True)
+def fresh_graph():
+    with tf.Graph().as_default() as g:
+        yield g
+
+
+def names(coll=None):
+    return [v.name for v in (tf.get_collection(coll) if coll else tf.global_variables())]
+
+
+def test_tf_layers_names_and_uniquification():
+    x = tf.ones([2, 8, 8, 3])
+    y = tf.layers.conv2d(x, 4, 3, padding="same")
+    y = tf.layers.conv2d(y, 4, 3)
+    y = tf.layers.batch_normalization(y)
+    y = tf.layers.dense(tf.layers.flatten(y), 5)
+    assert y.shape == (2, 5)
+    assert names() == ["conv2d/kernel:0", "conv2d/bias:0", "conv2d_1/kernel:0", "conv2d_1/bias:0",
+                       "batch_normalization/gamma:0", "batch_normalization/beta:0",
+                       "batch_normalization/moving_mean:0",
+                       "batch_normalization/moving_variance:0", "dense/kernel:0", "dense/bias:0"]
+    trainable = names(tf.GraphKeys.TRAINABLE_VARIABLES)
+    assert "batch_normalization/moving_mean:0" not in trainable
+    assert "batch_normalization/gamma:0" in trainable
+    assert tf.model_variables() == []
+    assert tf.global_variables()[0].shape == (3, 3, 3, 4)
+
+
+def test_tf_layers_reuse_and_errors():
+    x = tf.ones([1, 5, 5, 2])
+    a = tf.layers.conv2d(x, 3, 3, name="c")
+    b = tf.layers.conv2d(x, 3, 3, name="c", reuse=True)
+    assert torch.equal(a, b) and len(tf.global_variables()) == 2
+    with pytest.raises(ValueError, match="already exists"):
+        tf.layers.conv2d(x, 3, 3, name="c")
+    with pytest.raises(ValueError):
+        tf.layers.conv2d(tf.ones([2, 3]), 4, 3)          # rank 2 into conv2d
+    with pytest.raises(ValueError):
+        tf.layers.conv2d(x, 4, 3, padding="full")
+    assert len(tf.global_variables()) == 2               # errors made no variable
+
+
+def test_layer_object_shares_variables():
+    layer = tf.layers.Dense(3, kernel_initializer=tf.ones_initializer())
+    y1, y2 = layer(tf.ones([2, 4])), layer(tf.ones([2, 4]))
+    assert names() == ["dense/kernel:0", "dense/bias:0"]
+    assert torch.equal(y1, y2) and torch.equal(y1, torch.full((2, 3), 4.))
+    assert [v.name for v in layer.trainable_variables] == names()
+
+
+def test_dense_regularizer_loss_name():
+    tf.layers.dense(tf.ones([2, 4]), 3, kernel_regularizer=tf.contrib.layers.l2_regularizer(0.1))
+    assert [x.name for x in tf.get_collection_ref(tf.GraphKeys.REGULARIZATION_LOSSES)] == \
+        ["dense/kernel/Regularizer/l2_regularizer:0"]
+
+
+def test_batch_normalization_updates_in_place():
+    x = tf.constant(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    layer = tf.layers.BatchNormalization(momentum=0.5)
+    mean = x.reshape(-1, 4).mean(0)
+    y = layer(x, training=True)
+    mm = layer.moving_mean
+    assert torch.allclose(mm, 0.5 * mean)                # rank 3: not fused, biased variance
+    assert torch.allclose(y.reshape(-1, 4).mean(0), torch.zeros(4), atol=1e-5)
+    y_inf = layer(x, training=False)
+    assert mm is layer.moving_mean and torch.allclose(mm, 0.5 * mean)
+    assert y_inf.shape == x.shape
+
+
+def test_tf_layers_shapes_and_formats():
+    x = tf.ones([2, 3, 8, 8])
+    y = tf.layers.conv2d(x, 5, [3, 1], strides=2, padding="same", data_format="channels_first")
+    assert y.shape == (2, 5, 4, 4)
+    assert tf.layers.max_pooling2d(x, 2, 2, data_format="channels_first").shape == (2, 3, 4, 4)
+    assert tf.layers.average_pooling2d(tf.ones([1, 7, 7, 2]), 3, 2, padding="same").shape == \
+        (1, 4, 4, 2)
+    assert tf.layers.dense(tf.ones([2, 3, 4]), 6).shape == (2, 3, 6)
+    assert torch.equal(tf.layers.dropout(x, 0.5), x)
+    assert tf.layers.dropout(x, 0.5, training=True).shape == x.shape
+    assert tf.layers.flatten(x).shape == (2, 192)
+
+
+def test_slim_names_collections():
+    x = tf.ones([2, 8, 8, 3])
+    slim.conv2d(x, 4, [3, 3])
+    slim.conv2d(x, 4, [3, 3], normalizer_fn=slim.batch_norm, scope="c1",
+                variables_collections={"weights": ["w"]})
+    slim.fully_connected(slim.flatten(x), 5)
+    slim.repeat(x, 2, slim.conv2d, 4, [3, 3], scope="rep")
+    assert names() == ["Conv/weights:0", "Conv/biases:0", "c1/weights:0", "c1/BatchNorm/beta:0",
+                       "c1/BatchNorm/moving_mean:0", "c1/BatchNorm/moving_variance:0",
+                       "fully_connected/weights:0", "fully_connected/biases:0",
+                       "rep/rep_1/weights:0", "rep/rep_1/biases:0",
+                       "rep/rep_2/weights:0", "rep/rep_2/biases:0"]
+    assert names(tf.GraphKeys.MODEL_VARIABLES) == names()
+    assert "c1/BatchNorm/moving_mean:0" not in names(tf.GraphKeys.TRAINABLE_VARIABLES)
+    assert names("w") == ["c1/weights:0"]
+
+
+def test_slim_reuse_and_arg_scope():
+    x = tf.ones([1, 6, 6, 2])
+    with slim.arg_scope([slim.conv2d], padding="VALID", activation_fn=None):
+        a = slim.conv2d(x, 3, 3, scope="c")
+        b = slim.conv2d(x, 3, 3, scope="c", reuse=True)
+    assert a.shape == (1, 4, 4, 3) and torch.equal(a, b) and len(tf.global_variables()) == 2
+    with pytest.raises(ValueError, match="Trying to share variable c/weights"):
+        slim.conv2d(x, 5, 3, scope="c", reuse=True)
+    with pytest.raises(ValueError, match="num_outputs"):
+        slim.fully_connected(slim.flatten(x), 2.5)
+    assert len(tf.global_variables()) == 2
+
+
+def test_slim_batch_norm_in_place_and_inference():
+    x = tf.constant(np.arange(32, dtype=np.float32).reshape(2, 2, 2, 4))
+    slim.batch_norm(x, decay=0.5, scope="bn")
+    mm = tf.global_variables()[1]
+    assert mm.name == "bn/moving_mean:0"
+    assert torch.allclose(mm, 0.5 * x.reshape(-1, 4).mean(0))
+    y = slim.batch_norm(x, is_training=False, scope="bn", reuse=True)
+    assert torch.allclose(mm, 0.5 * x.reshape(-1, 4).mean(0))   # inference leaves it
+    assert y.shape == x.shape
+
+
+def test_named_outputs():
+    x = tf.ones([1, 4, 4, 1])
+    y = slim.conv2d(x, 2, 3, scope="net/conv1", outputs_collections="ep")
+    d = slim.utils.convert_collection_to_dict("ep")
+    assert list(d) == ["net/conv1"] and d["net/conv1"] is y
+
+
+def _run(code):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_alias_tensorflow_in_subprocess():
+    proc = _run("import scopevar; scopevar.compat.alias_tensorflow()\n"
+                "import tensorflow.compat.v1 as tf; import tf_slim as slim\n"
+                "from tensorflow.contrib import slim as s2\n"
+                "assert tf is scopevar and slim is scopevar.slim and s2 is slim\n"
+                "y = slim.conv2d(tf.layers.conv2d(tf.ones([1, 4, 4, 1]), 2, 3), 2, 1)\n"
+                "print([v.name for v in tf.global_variables()])")
+    assert proc.returncode == 0, proc.stderr
+    assert "conv2d/kernel:0" in proc.stdout and "Conv/weights:0" in proc.stdout
+
+
+def test_alias_tensorflow_refuses_when_tensorflow_imported():
+    proc = _run("import sys, types; sys.modules['tensorflow'] = types.ModuleType('tensorflow')\n"
+                "import scopevar\n"
+                "try:\n    scopevar.compat.alias_tensorflow()\n"
+                "except ImportError as e:\n    print(type(e).__name__, e)")
+    assert proc.returncode == 0, proc.stderr
+    assert "TensorFlowAlreadyImportedError TensorFlow is already imported" in proc.stdout
