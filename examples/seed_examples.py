@@ -168,7 +168,7 @@ def seed003_initializers():
              tf.glorot_normal_initializer(seed=None, dtype=tf.float32)]
     for i, init in enumerate(inits):
         v = tf.get_variable("v%d" % i, shape=[4, 4], initializer=init)
-        print("%-22s std=%.3f" % (type(init).__name__, float(v.std())))
+        print("%-22s std=%.3f" % (type(init).__name__, v.eval().std()))
 
 
 @example("003 random and constant ops", needs=("random_shuffle", "random_crop", "multinomial", "random_gamma", "log"))
