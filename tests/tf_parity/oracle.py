@@ -25,6 +25,7 @@ from encode import decode_array  # noqa: E402
 from record import run_program  # noqa: E402
 
 CACHE = HERE.parent.parent / ".pytest_cache" / "tf_oracle"
+CACHE.mkdir(parents=True, exist_ok=True)
 _REGISTRY = {}          # id -> code (TF side)
 _SV_CODE = {}           # id -> code (scopevar side, when it differs)
 _MESSAGE = {}           # id -> phrase our message must contain, where TF's text is not kept

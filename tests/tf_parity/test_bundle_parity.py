@@ -147,6 +147,7 @@ def tf_results(tmp_path_factory):
     cached = CACHE / ("bundle_" + key.hexdigest()[:24])
     if not (cached / "results.json").exists():
         shutil.rmtree(cached, ignore_errors=True)
+        cached.mkdir(parents=True)          # TF's Saver does not create directories
         args = {"prefixes": {c: str(root / c / name) for c, name in
                              [("dtypes", "model.ckpt-1"), ("sliced", "model.ckpt-2"), ("sharded", "model.ckpt-3")]},
                 "sliced": str(root / "sliced" / "model.ckpt-2"), "tf_prefix": str(cached / "model.ckpt-4"),
