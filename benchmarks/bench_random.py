@@ -29,6 +29,8 @@ OPS = ["uniform", "normal", "truncated_normal"]
 
 TF_PROGRAM = r'''
 import json, time
+def timed(sess, x):
+    t = time.perf_counter(); sess.run(x.op); return time.perf_counter() - t
 res = {}
 for op in OPS:
     for n in SIZES:
@@ -40,10 +42,6 @@ for op in OPS:
                 best = min(timed(sess, x) for _ in range(REPEATS))
         res["%s %d" % (op, n)] = best
 print(json.dumps(res))
-'''
-TF_HELPERS = r'''
-def timed(sess, x):
-    t = time.perf_counter(); sess.run(x.op); return time.perf_counter() - t
 '''
 
 
@@ -59,38 +57,41 @@ def best_time(f, repeats):
 
 def main(repeats=5):
     from scopevar import philox
-    torch_ops = {"uniform": lambda n: torch.rand(n),
-                 "normal": lambda n: torch.randn(n),
-                 "truncated_normal": lambda n: torch.nn.init.trunc_normal_(torch.empty(n), 0.0, 1.0, -2.0, 2.0)}
-    ours, theirs, reference = {}, {}, {}
+    import reference_tf_random as ref
+    torch_ops = {"uniform": torch.rand, "normal": torch.randn,
+                 "truncated_normal": lambda n: torch.nn.init.trunc_normal_(torch.empty(n),
+                                                                           a=-2.0, b=2.0)}
+    threads = torch.get_num_threads()
+    ours, ours_1, theirs, reference = {}, {}, {}, {}
     for op in OPS:
         for n in SIZES:
             ours[op, n] = best_time(lambda: getattr(philox, op)([n], 87654321, 1), repeats)
             theirs[op, n] = best_time(lambda: torch_ops[op](n), repeats)
-    import numpy as np
-    import reference_tf_random as ref
+            torch.set_num_threads(1)
+            ours_1[op, n] = best_time(lambda: getattr(philox, op)([n], 87654321, 1), repeats)
+            torch.set_num_threads(threads)
     numpy_ops = {"uniform": ref.random_uniform, "normal": ref.random_standard_normal,
                  "truncated_normal": ref.truncated_normal}
     for op in OPS:
-        reference[op, SIZES[0]] = best_time(lambda: numpy_ops[op]([SIZES[0]], 87654321, 1, np.float32), 1)
+        reference[op, SIZES[0]] = best_time(lambda: numpy_ops[op]([SIZES[0]], 87654321, 1), 1)
     try:
         from oracle import run_tf_script
-        program = "OPS = %r\nSIZES = %r\nREPEATS = %d\n%s%s" % (OPS, SIZES, repeats, TF_HELPERS, TF_PROGRAM)
-        tf_times = json.loads(run_tf_script(program).strip().splitlines()[-1])
+        program = "OPS = %r\nSIZES = %r\nREPEATS = %d\n" % (OPS, SIZES, repeats)
+        tf_times = json.loads(run_tf_script(program + TF_PROGRAM).strip().splitlines()[-1])
     except Exception as e:  # noqa: BLE001 - TF is optional for this script
         print("TensorFlow not measured:", e)
         tf_times = {}
 
-    print("float32 samples per second (M/s), torch threads: %d" % torch.get_num_threads())
-    print("%-17s %9s %10s %10s %10s %10s %9s %9s %9s" % (
-        "op", "samples", "scopevar", "torch", "TF graph", "numpy ref", "sv/torch", "sv/TF", "sv/numpy"))
+    print("float32 samples per second (M/s); torch threads: %d (scopevar also on 1)" % threads)
+    print("%-17s %9s %10s %10s %10s %10s %10s %9s %9s %9s" % ("op", "samples", "scopevar",
+          "sv 1 thr", "torch", "TF graph", "numpy ref", "sv/torch", "sv/TF", "sv/numpy"))
     for op in OPS:
         for n in SIZES:
             rate = lambda seconds: n / seconds / 1e6 if seconds else float("nan")  # noqa: E731
-            sv, pt = rate(ours[op, n]), rate(theirs[op, n])
+            sv, sv_1, pt = rate(ours[op, n]), rate(ours_1[op, n]), rate(theirs[op, n])
             tf_rate, np_rate = rate(tf_times.get("%s %d" % (op, n))), rate(reference.get((op, n)))
-            print("%-17s %8dMi %10.1f %10.1f %10.1f %10.2f %8.2fx %8.2fx %8.1fx" % (
-                op, n >> 20, sv, pt, tf_rate, np_rate, sv / pt, sv / tf_rate, sv / np_rate))
+            print("%-17s %8dMi %10.1f %10.1f %10.1f %10.1f %10.2f %8.2fx %8.2fx %8.1fx" % (
+                op, n >> 20, sv, sv_1, pt, tf_rate, np_rate, sv / pt, sv / tf_rate, sv / np_rate))
 
 
 if __name__ == "__main__":

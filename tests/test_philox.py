@@ -1,4 +1,4 @@
-"""scopevar.philox against the verified numpy reference (tests/reference_tf_random.py), bit for bit."""
+"""scopevar.philox against the verified numpy reference (reference_tf_random.py), bit for bit."""
 import numpy as np
 import pytest
 import torch
@@ -45,6 +45,24 @@ def test_large_and_far_streams():
     for op in OPS:
         ours, reference = OPS[op]
         assert_same_bits(ours([n], 5, 6, run=200), reference([n], 5, 6, run=200), op)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=str)
+def test_calls_across_a_counter_word_boundary(dtype):
+    # run 3355443 of a 5-value truncated normal draws its groups at calls 2**32 - 256, 2**32, ...
+    assert_same_bits(philox.truncated_normal([5], 7, 8, dtype, run=3355443),
+                     ref.truncated_normal([5], 7, 8, FLOATS[dtype], run=3355443), "truncated")
+
+
+def test_same_values_on_any_number_of_threads():
+    threads = torch.get_num_threads()
+    values = [philox.truncated_normal([300_001], 3, 4)]
+    torch.set_num_threads(1)
+    try:
+        values.append(philox.truncated_normal([300_001], 3, 4))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.equal(*values)
 
 
 def reference_words(n, seed, seed2, per_call, run=0):
@@ -119,7 +137,8 @@ def test_zero_seeds_draw_fresh_seeds_from_torch():
 def test_logf_and_sincosf_ports_on_every_box_muller_input():
     mantissas = np.arange(2 ** 23)
     u1 = np.maximum((mantissas * 2.0 ** -23).astype(np.float32), np.float32(1e-7))
-    assert philox._logf(u1.astype(np.float64), philox._Scratch()).tobytes() == ref.glibc_logf(u1).tobytes()
+    logf = philox._logf(u1.astype(np.float64), philox._Scratch())
+    assert logf.tobytes() == ref.glibc_logf(u1).tobytes()
     v1 = (mantissas * (2 * np.pi * 2.0 ** -23)).astype(np.float32)
     sincos = philox._sincosf(v1, philox._Scratch())
     sin, cos = ref.glibc_sincosf(v1)

@@ -3,17 +3,21 @@
 TF's ``RandomUniform``, ``RandomStandardNormal``, ``TruncatedNormal`` and ``RandomUniformInt``
 kernels (the ops behind ``tf.random.*`` and every TF1 initializer) draw from a Philox4x32-10
 counter-based generator keyed by the op's ``(seed, seed2)`` attributes.  The functions here
-produce the same bits as TF 2.x on Linux for the ``run``-th execution (0-based) of such an op,
-in vectorised torch on the CPU.  Where TF calls glibc's ``logf`` / ``sincosf`` (float normals)
-this module evaluates ports of glibc's algorithms, so no result depends on the platform libm;
-the float64 normals call the C library's ``log`` / ``sin`` / ``cos`` through :mod:`math`,
-exactly as TF does.  Seeds come from :func:`scopevar.get_seed`: a graph seed ``s`` and an op
-seed ``o`` give ``(s, o)``, an op seed alone ``(87654321, o)``.
+return, as torch tensors, the same bits as TF 2.x on Linux for the ``run``-th execution
+(0-based) of such an op.  Seeds come from :func:`scopevar.get_seed`: a graph seed ``s`` and an
+op seed ``o`` give ``(s, o)``, an op seed alone ``(87654321, o)``.
+
+Where TF calls glibc's ``logf`` / ``sincosf`` (float normals), this module evaluates ports of
+glibc's algorithms, checked on every input Box-Muller can give them, so no result depends on the
+platform's libm; float64 normals call the C library's ``log`` / ``sin`` / ``cos`` (via
+:mod:`math`), as TF does.  The arithmetic is vectorised numpy on blocks of Philox calls (torch
+has no unsigned 64-bit shifts, and its per-op overhead is several times numpy's), the blocks
+spread over ``torch.get_num_threads()`` threads: numpy releases the GIL inside its loops.
 
 >>> from scopevar import philox
 >>> philox.uniform([4], seed=87654321, seed2=1)    # tf.random.uniform([4], seed=1), 1st run
 tensor([0.2390, 0.9204, 0.0505, 0.4957])
->>> philox.normal([2, 2], 87654321, 1, run=1)      # 2nd sess.run of tf.random.normal([2, 2], seed=1)
+>>> philox.normal([2, 2], 87654321, 1, run=1)      # tf.random.normal([2, 2], seed=1), 2nd run
 tensor([[-0.2089,  0.0054],
         [ 0.3127,  0.5999]])
 
@@ -34,7 +38,9 @@ _ROUND_MULTIPLIERS = np.array([[0xD2511F53], [0xCD9E8D57]], np.uint64)
 _KEY_INCREMENTS = (0x9E3779B9, 0xBB67AE85)
 _CALLS_PER_OUTPUT = 256          # an execution reserves N * 256 Philox calls (N outputs)
 _TRUNCATED_CALLS_PER_VALUE = 64  # a truncated-normal group of G values owns G * 64 calls
-_BLOCK = 1 << 14                 # Philox calls per block: a block's arrays fit the CPU's cache
+_BLOCK = 1 << 14                 # Philox calls per block and thread (threads wait for the GIL
+                                 # between numpy calls: more threads, bigger blocks)
+_REDRAWN_BLOCKS = 2              # truncated normal: blocks whose rejects are redrawn at once
 _MANTISSA_BITS = {torch.float32: 23, torch.float16: 10, torch.bfloat16: 7}
 
 
@@ -90,28 +96,34 @@ def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False)
     stride = per_call * _TRUNCATED_CALLS_PER_VALUE if truncated else 1
     out = np.empty((-(-n // per_call), per_call), dtype)
 
+    threads = torch.get_num_threads()
+    size = _BLOCK * min(threads, 4)
+
     def fill(first, last, scratch):
         calls = np.arange(start + stride * first, start + stride * last, stride, dtype=np.uint64)
-        kernel(philox(calls, scratch), out[first:last], scratch)
+        for block in range(0, last - first, size):
+            kernel(philox(calls[block:block + size], scratch),
+                   out[first + block:first + block + size], scratch)
+        if truncated:
+            _truncate(out[first:last], calls, philox, kernel, scratch)
 
-    _in_blocks(len(out), fill)
-    if truncated:
-        _truncate(out, start, stride, philox, kernel)
+    # truncated: the groups of several blocks redraw their rejected values together
+    _in_blocks(len(out), fill, size * (_REDRAWN_BLOCKS if truncated else 1), threads)
     return torch.from_numpy(out).view(-1)[:n].view(shape)
 
 
-def _in_blocks(count, work):
-    """``work(first, last, scratch)`` for the blocks of ``range(count)``, on torch's intra-op
-    threads (numpy releases the GIL in its loops), each thread with its own scratch arrays."""
-    blocks = range(0, count, _BLOCK)
+def _in_blocks(count, work, size, threads):
+    """``work(first, last, scratch)`` for the blocks of ``size`` of ``range(count)``, on up to
+    ``threads`` threads (numpy releases the GIL in its loops), each with its own scratch arrays."""
+    blocks = range(0, count, size)
     local = threading.local()
 
     def run(first):
         if not hasattr(local, "scratch"):
             local.scratch = _Scratch()
-        work(first, min(first + _BLOCK, count), local.scratch)
+        work(first, min(first + size, count), local.scratch)
 
-    threads = min(torch.get_num_threads(), len(blocks))
+    threads = min(threads, len(blocks))
     if threads > 1:
         with concurrent.futures.ThreadPoolExecutor(threads) as pool:
             list(pool.map(run, blocks))
@@ -126,9 +138,10 @@ class _Philox:
 
     def __init__(self, seed, seed2):
         self.seed2 = seed2
-        self.keys = [(((seed & _M32) + r * _KEY_INCREMENTS[0]) & _M32,
-                      ((seed >> 32) + r * _KEY_INCREMENTS[1]) & _M32) for r in range(10)]
-        self.round_keys = [np.array([[k0], [k1]], np.uint64) for k0, k1 in self.keys[1:]]
+        keys = [(((seed & _M32) + r * _KEY_INCREMENTS[0]) & _M32,
+                 ((seed >> 32) + r * _KEY_INCREMENTS[1]) & _M32) for r in range(10)]
+        self.first_key = keys[0]
+        self.round_keys = [np.array([[k0], [k1]], np.uint64) for k0, k1 in keys[1:]]
 
     def __call__(self, calls, scratch):
         """The output words of the calls numbered ``calls`` (a uint64 array) as two ``(2, m)``
@@ -136,7 +149,7 @@ class _Philox:
         m = len(calls)
         words = scratch("words", (2, m), np.uint64)     # (w0, w2): the words multiplied next
         products = [scratch("products%d" % i, (2, m), np.uint64) for i in (0, 1)]
-        (k0, k1), product = self.keys[0], products[0]
+        (k0, k1), product = self.first_key, products[0]
         # round 1: counter words 2 and 3, and mostly 1, are the same for every call
         high1, low1 = divmod((self.seed2 & _M32) * int(_ROUND_MULTIPLIERS[1, 0]), 1 << 32)
         high = int(calls[0]) >> 32
@@ -181,25 +194,21 @@ class _Scratch:
         return view
 
 
-def _truncate(groups, start, stride, philox, kernel):
-    """Give each group (row) ``g`` the first values within (-2, 2) of the Philox calls
-    ``start + stride * g + 0, 1, 2, ...``; ``groups`` holds those of the first call, which
+def _truncate(groups, calls, philox, kernel, scratch):
+    """Give each group (row) the first values within (-2, 2) of the Philox calls ``call + 0,
+    1, 2, ...`` from its call in ``calls``; ``groups`` holds the values of those calls, which
     suffice for most groups."""
     per_call = groups.shape[1]
-    bits = groups.view(np.uint64)   # |x| >= 2 sets bit 30 of a float32 and bit 62 of a float64
-    outside = np.bitwise_or(bits[:, 0], bits[:, 1])
-    outside &= 0x4000000040000000 if groups.dtype == np.float32 else 1 << 62
-    rows = np.flatnonzero(outside != 0)
+    outside = (np.abs(groups) >= 2.0).view(np.uint32 if per_call == 4 else np.uint16)
+    rows = np.flatnonzero(outside.reshape(-1) != 0)
     whole = groups.view(np.complex128).reshape(-1)  # a group's 16 bytes as one element: fast
-    found, later = np.take(whole, rows), 1          # accepted values so far, and rejected ones
+    found, later = whole[rows], 1                   # accepted values so far, and rejected ones
     keep_masks, counts = _FIRST_ACCEPTED[per_call]
     while len(rows):
         candidates = np.empty((len(rows), 2), np.complex128)
         candidates[:, 0] = found
         values = candidates.view(groups.dtype)      # found, then the next call's values
-        calls = rows.astype(np.uint64) * np.uint64(stride) + np.uint64(start + later)
-        _in_blocks(len(rows), lambda first, last, scratch: kernel(
-            philox(calls[first:last], scratch), values[first:last, per_call:], scratch))
+        kernel(philox(calls[rows] + np.uint64(later), scratch), values[:, per_call:], scratch)
         # a row's accepted candidates as the bits of one number: the multiplication gathers
         # the low bit of each of the row's 2 * per_call (4 or 8) bytes into the top byte
         accepted = (np.abs(values) < 2.0).view(np.uint64 if per_call == 4 else np.uint32)
@@ -223,6 +232,7 @@ def _first_accepted(per_call):
     return (np.array(masks, np.uint64 if per_call == 4 else np.uint32),
             np.array([bin(pattern).count("1") for pattern in range(1 << width)]))
 
+
 _FIRST_ACCEPTED = {2: _first_accepted(2), 4: _first_accepted(4)}
 
 
@@ -239,14 +249,15 @@ def _uniform_float(words, out, scratch, mantissa_bits):
 
 
 def _uint64_to_double(words, out):
-    """TF's Uint64ToDouble of (w0, w1) and (w2, w3): 20 bits of the first word above the 32 of
-    the second, as a fraction of 1."""
+    """TF's Uint64ToDouble of (w0, w1) and (w2, w3): the double 1.f - 1 with the 52 fraction
+    bits f = 20 bits of the first word above the 32 of the second."""
     high, low = words
     high &= 0xFFFFF
     high <<= 32
     low &= _M32
     high |= low
-    return np.multiply(high, 2.0 ** -52, out=out)
+    high |= 0x3FF0000000000000
+    return np.subtract(high.view(np.float64), 1.0, out=out)
 
 
 def _uniform_float64(words, out, scratch):
@@ -316,8 +327,9 @@ def _normal_float64(words, out, scratch):
     v1 *= 2 * math.pi
     radius = -2.0 * np.fromiter(map(math.log, u1.tolist()), np.float64, len(u1))
     np.sqrt(radius, out=radius)
+    angles = v1.tolist()
     for column, function in zip(out.T, (math.sin, math.cos)):
-        np.multiply(np.fromiter(map(function, v1.tolist()), np.float64, len(v1)), radius, out=column)
+        np.multiply(np.fromiter(map(function, angles), np.float64, len(angles)), radius, out=column)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,8 +343,9 @@ _LOGF_INVC = [_h(s) for s in (
     '0x1.0953f419900a7p+0', '0x1p+0', '0x1.e608cfd9a47acp-1', '0x1.ca4b31f026aap-1',
     '0x1.b2036576afce6p-1', '0x1.9c2d163a1aa2dp-1', '0x1.886e6037841edp-1', '0x1.767dcf5534862p-1')]
 _LOGF_LOGC = [_h(s) for s in (
-    '-0x1.57bf7808caadep-2', '-0x1.2bef0a7c06ddbp-2', '-0x1.01eae7f513a67p-2', '-0x1.b31d8a68224e9p-3',
-    '-0x1.6574f0ac07758p-3', '-0x1.1aa2bc79c81p-3', '-0x1.a4e76ce8c0e5ep-4', '-0x1.1973c5a611cccp-4',
+    '-0x1.57bf7808caadep-2', '-0x1.2bef0a7c06ddbp-2', '-0x1.01eae7f513a67p-2',
+    '-0x1.b31d8a68224e9p-3', '-0x1.6574f0ac07758p-3', '-0x1.1aa2bc79c81p-3',
+    '-0x1.a4e76ce8c0e5ep-4', '-0x1.1973c5a611cccp-4',
     '-0x1.252f438e10c1ep-5', '0x0p+0', '0x1.aa5aa5df25984p-5', '0x1.c5e53aa362eb4p-4',
     '0x1.526e57720db08p-3', '0x1.bc2860d22477p-3', '0x1.1058bc8a07ee1p-2', '0x1.4043057b6ee09p-2')]
 _LOGF_LN2 = _h('0x1.62e42fefa39efp-1')
@@ -344,7 +357,8 @@ _LOGF_A = (_h('-0x1.00ea348b88334p-2'), _h('0x1.5575b0be00b6ap-2'), _h('-0x1.fff
 _LOGF_MIN_EXPONENT = -23
 _LOGF_OFFSET_64 = (0x3F330000 + (_LOGF_MIN_EXPONENT << 23) + ((1023 - 127) << 23)) << 29
 _LOGF_ROWS = [divmod(j, 16) for j in range(16 * (1 - _LOGF_MIN_EXPONENT))]
-_LOGF_SCALED_INVC = np.array([_LOGF_INVC[i] * 2.0 ** -(e + _LOGF_MIN_EXPONENT) for e, i in _LOGF_ROWS])
+_LOGF_SCALED_INVC = np.array([_LOGF_INVC[i] * 2.0 ** -(e + _LOGF_MIN_EXPONENT)
+                              for e, i in _LOGF_ROWS])
 _LOGF_Y0 = np.array([_LOGF_LOGC[i] + (e + _LOGF_MIN_EXPONENT) * _LOGF_LN2 for e, i in _LOGF_ROWS])
 
 
@@ -380,9 +394,10 @@ _SINCOSF_HPI_INV = _h('0x1.45F306DC9C883p+23') * 2.0 ** -24
 _SINCOSF_HPI = _h('0x1.921FB54442D18p0')
 _C1, _C2, _C3, _C4 = (_h('-0x1.ffffffd0c621cp-2'), _h('0x1.55553e1068f19p-5'),
                       _h('-0x1.6c087e89a359dp-10'), _h('0x1.99343027bf8c3p-16'))
-_S1, _S2, _S3 = _h('-0x1.555545995a603p-3'), _h('0x1.1107605230bc4p-7'), _h('-0x1.994eb3774cf24p-13')
+_S1, _S2, _S3 = (_h('-0x1.555545995a603p-3'), _h('0x1.1107605230bc4p-7'),
+                 _h('-0x1.994eb3774cf24p-13'))
 # sin and cos evaluated side by side, as rows: (r, r^2) * (1, C1) + (0, 1) = (r, c1 = 1 + r^2 C1);
-# (r^2 * (S3, C4) + (S2, C3)) = (s1, c2); (r, c1) + (r^3, r^4) * (S1, C2) + (r^5, r^6) * (s1, c2)
+# r^2 * (S3, C4) + (S2, C3) = (s1, c2); (r, c1) + (r^3, r^4) * (S1, C2) + (r^5, r^6) * (s1, c2)
 _SINCOSF_SCALE, _SINCOSF_SHIFT = np.array([[1.0], [_C1]]), np.array([[0.0], [1.0]])
 _SINCOSF_SLOPE, _SINCOSF_BASE = np.array([[_S3], [_C4]]), np.array([[_S2], [_C3]])
 _SINCOSF_CUBIC = np.array([[_S1], [_C2]])
@@ -395,31 +410,30 @@ def _sincosf(x, scratch):
     """glibc ``sincosf`` of the float32 array ``x`` (1-D, values in ``[0, 2 pi]``), as complex64
     ``sin + i cos``."""
     n = len(x)
-    f64 = functools.partial(scratch, dtype=np.float64)
-    x64 = f64("x", (n,))
+    powers, high, low, term = scratch("sincosf", (4, 2, n), np.float64)
+    x64, quadrant = term                            # free again before `term` is needed
     np.copyto(x64, x)
-    quadrant = np.multiply(x64, _SINCOSF_HPI_INV, out=f64("quadrant", (n,)))
+    np.multiply(x64, _SINCOSF_HPI_INV, out=quadrant)
     quadrant += 0.5
     np.floor(quadrant, out=quadrant)
-    index = scratch("quadrant index", (n,), np.intp)
+    index = scratch("quadrant", (n,), np.intp)
     np.copyto(index, quadrant, casting="unsafe")
-    powers = f64("powers", (2, n))                  # r, r^2
     quadrant *= _SINCOSF_HPI
-    np.subtract(x64, quadrant, out=powers[0])
-    r2 = np.multiply(powers[0], powers[0], out=powers[1])
-    high = np.multiply(powers, r2, out=f64("high", (2, n)))          # r^3, r^4
-    low = np.multiply(powers, _SINCOSF_SCALE, out=f64("low", (2, n)))
-    low += _SINCOSF_SHIFT                                            # r, c1
-    tail = np.multiply(r2, _SINCOSF_SLOPE, out=f64("tail", (2, n)))
-    tail += _SINCOSF_BASE                                            # s1, c2
-    result = np.multiply(high, _SINCOSF_CUBIC, out=f64("result", (2, n)))
-    result += low
-    high *= r2                                                       # r^5, r^6
-    high *= tail
-    result += high                                                   # sin, cos of r
+    r, r2 = powers
+    np.subtract(x64, quadrant, out=r)
+    np.multiply(r, r, out=r2)
+    np.multiply(powers, r2, out=high)               # r^3, r^4
+    np.multiply(powers, _SINCOSF_SCALE, out=low)
+    low += _SINCOSF_SHIFT                           # r, c1
+    low += np.multiply(high, _SINCOSF_CUBIC, out=term)
+    high *= r2                                      # r^5, r^6
+    np.multiply(r2, _SINCOSF_SLOPE, out=term)
+    term += _SINCOSF_BASE                           # s1, c2
+    high *= term
+    low += high                                     # sin, cos of r
     sincos = scratch("sincos", (n,), np.complex64)
-    np.copyto(sincos.real, result[0], casting="same_kind")
-    np.copyto(sincos.imag, result[1], casting="same_kind")
+    np.copyto(sincos.real, low[0], casting="same_kind")
+    np.copyto(sincos.imag, low[1], casting="same_kind")
     sincos *= np.take(_SINCOSF_ROTATIONS, index, out=scratch("rotation", (n,), np.complex64),
                       mode="clip")
     return sincos
