@@ -3,7 +3,7 @@
     $ scopevar inspect ckpt/model.ckpt-7                 # name, dtype, shape, size of each tensor
     $ scopevar inspect ckpt --tensor conv1/weights       # a value; ckpt/: its latest checkpoint
     $ scopevar convert ckpt/model.ckpt-7 model.safetensors
-    $ scopevar convert model.safetensors out/model.ckpt  # and .pt / .pth torch state dicts
+    $ scopevar convert model.safetensors out/model.ckpt
 
 A subcommand is one function decorated with ``@command(arguments...)``: its name is the
 subcommand, its docstring's first line the help, and it returns the exit status.
@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import math
 import os
-import pickle
 import sys
 
 import numpy as np
@@ -25,7 +24,6 @@ from .train import export, latest_checkpoint
 
 COMMANDS = []
 LARGE = 64 << 20            # files from this many bytes get a progress bar
-STATE_DICT_SUFFIXES = (".pt", ".pth")
 
 
 def command(*arguments):
@@ -65,30 +63,24 @@ def inspect(args):
     return 0
 
 
-@command(arg("src", help="checkpoint prefix or directory, .safetensors, or .pt/.pth state dict"),
-         arg("dst", help="where to write: .safetensors, .pt/.pth, or a checkpoint prefix"))
+@command(arg("src", help="checkpoint prefix or directory, or a .safetensors file"),
+         arg("dst", help="where to write: a .safetensors file or a checkpoint prefix"))
 def convert(args):
-    """Convert a TF checkpoint to safetensors or a torch state dict, or back."""
+    """Convert a TF checkpoint to safetensors, or back (nothing is ever unpickled, so torch
+    .pt files are not read: use scopevar.train.export with a state dict you loaded)."""
     src_kind, dst_kind = _kind(args.src), _kind(args.dst)
     if (src_kind == "bundle") == (dst_kind == "bundle"):
-        raise ExportError("convert goes from a TF checkpoint to .safetensors / .pt, or back; "
+        raise ExportError("convert goes from a TF checkpoint to .safetensors, or back; "
                           "got %s -> %s" % (src_kind, dst_kind))
     if src_kind == "bundle":
         prefix = _checkpoint(args.src)
         with BundleReader(prefix) as reader:
             total = _nbytes(reader)
         with _progress(total) as progress:
-            if dst_kind == "safetensors":
-                export.checkpoint_to_safetensors(prefix, args.dst, progress)
-            else:
-                torch.save(_tensors_only(export.checkpoint_to_state_dict(prefix, progress)),
-                           args.dst)
+            export.checkpoint_to_safetensors(prefix, args.dst, progress)
     else:
         with _progress(os.path.getsize(args.src)) as progress:
-            if src_kind == "safetensors":
-                export.safetensors_to_checkpoint(args.src, args.dst, progress)
-            else:
-                export.state_dict_to_checkpoint(_load_state_dict(args.src), args.dst, progress)
+            export.safetensors_to_checkpoint(args.src, args.dst, progress)
     print("%s -> %s" % (args.src, args.dst))
     return 0
 
@@ -133,32 +125,10 @@ def _checkpoint(path):
 
 
 def _kind(path):
-    if path.endswith(".safetensors"):
-        return "safetensors"
-    return "state dict" if path.endswith(STATE_DICT_SUFFIXES) else "bundle"
-
-
-def _load_state_dict(path):
-    try:
-        state_dict = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError) as e:
-        raise ExportError("%s: not a torch state dict (%s)" % (path, str(e).splitlines()[0]),
-                          path) from None
-    if not isinstance(state_dict, dict) or not all(
-            isinstance(v, torch.Tensor) for v in state_dict.values()):
-        raise ExportError("%s: holds %s, not a flat {name: tensor} dict" % (
-            path, type(state_dict).__name__ if not isinstance(state_dict, dict) else
-            "a dict with values that are not tensors"), path)
-    return state_dict
-
-
-def _tensors_only(state_dict):
-    strings = [name for name, value in state_dict.items() if isinstance(value, np.ndarray)]
-    if strings:
-        raise ExportError("torch state dicts cannot hold string tensors: %s (torch.load with "
-                          "weights_only=True refuses them); keep the TF format"
-                          % ", ".join(strings[:5]))
-    return state_dict
+    if path.endswith((".pt", ".pth")):
+        raise ExportError("%s: torch pickles are not read or written (nothing is ever "
+                          "unpickled); convert to or from .safetensors" % path, path)
+    return "safetensors" if path.endswith(".safetensors") else "bundle"
 
 
 def _nbytes(reader):
