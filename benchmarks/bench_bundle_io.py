@@ -19,26 +19,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 
 import torch
 from safetensors.torch import load_file, save_file
 
 from scopevar.bundle import BundleReader, BundleWriter
+from timing import best
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shapes.json")
-
-
-def best(f, runs=5):
-    """The best time of ``f(i)`` over runs ``i``: writers get a fresh file name per run, as a
-    Saver does (replacing an existing file makes ext4 flush it, a cost of its own)."""
-    times = []
-    for i in range(runs):
-        start = time.perf_counter()
-        f(i)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def bundle_save(prefix, tensors, sync=True):

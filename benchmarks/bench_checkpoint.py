@@ -17,9 +17,9 @@ import json
 import os
 import sys
 import tempfile
-import time
 
 import torch
+from timing import best  # noqa: E402 - the sibling module of these scripts
 from safetensors.torch import load_file, save_file
 
 import scopevar as tf
@@ -47,16 +47,6 @@ with tf.Session() as sess:
         restore.append(time.perf_counter() - start)
 print(json.dumps({"save": best(save), "restore": best(restore)}))
 '''
-
-
-def best(f):
-    """The best time of ``f(i)`` over ``RUNS`` runs ``i``."""
-    times = []
-    for i in range(RUNS):
-        start = time.perf_counter()
-        f(i)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def copy_into(targets, loaded):

@@ -62,27 +62,22 @@ def _scaled(gain, t):
 class Zeros(Initializer):
     """All zeros, any dtype."""
 
+    _fill = staticmethod(_constant_op.zeros)
+
     def __init__(self, dtype=dtypes.float32):
         self.dtype = dtypes.as_dtype(dtype)
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        return _constant_op.zeros(shape, self.dtype if dtype is None else dtype)
+        return self._fill(shape, self.dtype if dtype is None else dtype)
 
     def get_config(self):
         return {"dtype": dtypes.name(self.dtype)}
 
 
-class Ones(Initializer):
+class Ones(Zeros):
     """All ones, any dtype."""
 
-    def __init__(self, dtype=dtypes.float32):
-        self.dtype = dtypes.as_dtype(dtype)
-
-    def __call__(self, shape, dtype=None, partition_info=None):
-        return _constant_op.ones(shape, self.dtype if dtype is None else dtype)
-
-    def get_config(self):
-        return {"dtype": dtypes.name(self.dtype)}
+    _fill = staticmethod(_constant_op.ones)
 
 
 class Constant(Initializer):

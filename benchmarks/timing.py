@@ -1,0 +1,13 @@
+"""Timing shared by the benchmark scripts."""
+import time
+
+
+def best(f, runs=5):
+    """The best time of ``f(i)`` over ``runs`` runs ``i`` (writers take a fresh file name per
+    run, as a Saver does: replacing an existing file makes ext4 flush it, a cost of its own)."""
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        f(i)
+        times.append(time.perf_counter() - start)
+    return min(times)
