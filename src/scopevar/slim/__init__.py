@@ -1,5 +1,6 @@
 """TF-Slim on scopevar: ``from scopevar import slim``."""
 from . import utils  # noqa: F401
+from .. import regularizers  # noqa: F401 - slim.regularizers, as TF-Slim's star imports give
 from .arg_scope import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .variables import *  # noqa: F401,F403

@@ -10,8 +10,9 @@ import collections as _collections
 
 from ..graph import add_to_collections, get_collection, get_default_graph
 
-__all__ = ["append_tensor_alias", "collect_named_outputs", "convert_collection_to_dict",
-           "get_tensor_aliases", "gather_tensors_aliases"]
+__all__ = ["append_tensor_alias", "channel_dimension", "collect_named_outputs",
+           "convert_collection_to_dict", "get_tensor_aliases", "gather_tensors_aliases",
+           "last_dimension"]
 
 
 def append_tensor_alias(tensor, alias):
@@ -52,3 +53,26 @@ def convert_collection_to_dict(collection, clear_collection=False):
     if clear_collection:
         get_default_graph().clear_collection(collection)
     return out
+
+
+def _get_dimension(shape, dim, min_rank):
+    dims = shape.dims
+    if dims is None:
+        raise ValueError("dims of shape must be known but is None")
+    if len(dims) < min_rank:
+        raise ValueError("rank of shape must be at least %d not: %d" % (min_rank, len(dims)))
+    value = dims[dim].value
+    if value is None:
+        raise ValueError("dimension %d of shape must be known but is None: %s" % (dim, shape))
+    return value
+
+
+def channel_dimension(shape, data_format, min_rank=1):
+    """The channel size of a ``TensorShape`` (``data_format`` ``'channels_first'`` or
+    ``'channels_last'``), checking its rank is at least ``min_rank``."""
+    return _get_dimension(shape, 1 if data_format == "channels_first" else -1, min_rank)
+
+
+def last_dimension(shape, min_rank=1):
+    """The last dimension of a ``TensorShape``, checking its rank is at least ``min_rank``."""
+    return _get_dimension(shape, -1, min_rank)
