@@ -4,6 +4,7 @@
     $ scopevar inspect ckpt --tensor conv1/weights       # a value; ckpt/: its latest checkpoint
     $ scopevar convert ckpt/model.ckpt-7 model.safetensors
     $ scopevar convert model.safetensors out/model.ckpt
+    $ scopevar demo                                      # train, save, reload a TF1 ResNet
 
 A subcommand is one function decorated with ``@command(arguments...)``: its name is the
 subcommand, its docstring's first line the help, and it returns the exit status.
@@ -85,14 +86,38 @@ def convert(args):
     return 0
 
 
+@command(arg("--epochs", type=int, default=10, metavar="N", help="training epochs (10)"),
+         arg("--batch-size", type=int, default=128, metavar="N", help="batch size (128)"),
+         arg("--lr", type=float, default=0.01, help="Adam's learning rate (0.01)"),
+         arg("--seed", type=int, default=0, help="graph-level random seed and shuffling (0)"),
+         arg("--device", default="cpu", help="cpu, cuda or cuda:N (cpu)"),
+         arg("--output-dir", "--logdir", dest="output_dir", metavar="DIR",
+             help="checkpoints and TensorBoard events (default: a fresh temporary directory)"),
+         arg("--quiet", action="store_true", help="print the test accuracy only"))
+def demo(args):
+    """Train a TF1 ResNet on scikit-learn's digits, checkpoint it, reload it and check it.
+
+    Seed 002's residual network in tf.layers, trained with Adam, logged with tf.summary,
+    saved every epoch with tf.train.Saver (needs ``pip install 'scopevar[demo]'``)."""
+    from .demo import run
+    return run(args)
+
+
 def main(argv=None):
     """Run the ``scopevar`` command with ``argv`` (default: ``sys.argv[1:]``); returns the
     exit status.  Bad input prints one line on stderr and returns 1.
 
+    >>> w = tf.get_variable("conv1/weights", [3, 3, 1, 8])
+    >>> path = tf.train.Saver().save(None, "ckpt/model.ckpt")
     >>> main(["inspect", "ckpt"])
+    name           dtype    shape         size
+    conv1/weights  float32  [3, 3, 1, 8]  72
+    ckpt/model.ckpt: 1 tensors, 72 values, 0.0 MiB
+    0
     """
     parser = argparse.ArgumentParser(prog="scopevar", description="TF1 checkpoints without "
-                                     "TensorFlow: inspect and convert them.")
+                                     "TensorFlow: inspect and convert them; the demo "
+                                     "trains, saves and reloads a TF1 network.")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for function, arguments in COMMANDS:
         doc = function.__doc__.splitlines()[0]
@@ -103,7 +128,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.run(args)
-    except (OpError, OSError, ValueError) as e:
+    except (OpError, OSError, ValueError, ImportError) as e:
         print("scopevar %s: error: %s" % (args.command, str(e).replace("\n", " ")),
               file=sys.stderr)
         return 1
