@@ -1,52 +1,96 @@
 """Saving and restoring a model's variables: scopevar's ``train.Saver`` vs TF1's ``Saver``,
 ``torch.save``/``torch.load`` and safetensors.
 
-Run: ``.venv/bin/python benchmarks/bench_checkpoint.py [directory]`` (default: a temporary
-directory on the disk holding /tmp, removed afterwards; the runs write about 2 GB).
+Run: ``.venv/bin/python benchmarks/bench_checkpoint.py [directory] [--rounds N]`` (default: a
+temporary directory on the disk holding /tmp, removed afterwards; 3 rounds write about 4 GB).
 
 The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values, 102 MB).
-* save: scopevar's ``Saver.save`` (CRC32C; temporary files fsynced and renamed; checkpoint
-  state file), TF's ``Saver.save`` (``write_meta_graph=False``; TF does not fsync), timed
-  inside the TF program (a subprocess), ``torch.save`` and ``safetensors.torch.save_file``
-  of the ``{name: tensor}`` dict (neither fsyncs nor checksums);
+* save: scopevar's ``Saver.save`` (CRC32C; temporary files renamed; checkpoint state file; no
+  fsync, as TF), the same with ``Saver(sync=True)`` (every file fsynced), TF's ``Saver.save``
+  (``write_meta_graph=False``; no fsync), ``torch.save`` and ``safetensors.torch.save_file`` of
+  the ``{name: tensor}`` dict (neither fsyncs nor checksums);
 * restore into the existing variables: ``Saver.restore`` (CRC checked) for scopevar and TF,
   ``load`` then ``copy_`` into each tensor for torch (``weights_only=True``) and safetensors.
-Best of 5 runs, each save to a new file; the page cache is warm.
+The machine is shared, so the contenders take turns: each round times 5 runs of each (TF's
+in one TensorFlow process kept between rounds), each save to a new file; the best time over
+all rounds is reported.  The page cache is warm.
 """
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
 import torch
-from timing import best  # noqa: E402 - the sibling module of these scripts
 from safetensors.torch import load_file, save_file
+from timing import best  # noqa: E402 - the sibling module of these scripts
 
 import scopevar as tf
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shapes.json")
-sys.path.insert(0, os.path.join(HERE, "..", "tests", "tf_parity"))
+TF_PARITY = os.path.join(HERE, "..", "tests", "tf_parity")
+TF_RUNNER = os.path.join(TF_PARITY, "tf_runner.py")
+sys.path.insert(0, TF_PARITY)
 RUNS = 5
 
+# One round per line read from the fifo COMMANDS; its best times as a JSON line on stdout.
 TF_PROGRAM = r'''
 import json, time
-best = lambda times: min(times)
 variables = [tf.get_variable(name, shape) for name, shape in SHAPES]
-saver = tf.train.Saver(max_to_keep=RUNS)
-with tf.Session() as sess:
+saver = tf.train.Saver(max_to_keep=1)
+with tf.Session() as sess, open(COMMANDS) as commands:
     sess.run(tf.global_variables_initializer())
-    save, restore = [], []
-    for i in range(RUNS):
-        start = time.perf_counter()
-        prefix = saver.save(sess, DIRECTORY + "/tf/model.ckpt", global_step=i, write_meta_graph=False)
-        save.append(time.perf_counter() - start)
-    for i in range(RUNS):
-        start = time.perf_counter()
-        saver.restore(sess, prefix)
-        restore.append(time.perf_counter() - start)
-print(json.dumps({"save": best(save), "restore": best(restore)}))
+    for line in commands:
+        save, restore = [], []
+        for i in range(RUNS):
+            start = time.perf_counter()
+            prefix = saver.save(sess, DIRECTORY + "/tf/model.ckpt", global_step=int(line) * RUNS + i,
+                                write_meta_graph=False)
+            save.append(time.perf_counter() - start)
+        for i in range(RUNS):
+            start = time.perf_counter()
+            saver.restore(sess, prefix)
+            restore.append(time.perf_counter() - start)
+        print(json.dumps({"save": min(save), "restore": min(restore)}), flush=True)
 '''
+
+
+class TensorFlow:
+    """A TensorFlow process timing TF's Saver one round at a time (None without TensorFlow)."""
+
+    def __init__(self, shapes, directory):
+        self.commands = os.path.join(directory, "tf-commands")
+        os.mkfifo(self.commands)
+        code = "SHAPES, DIRECTORY, RUNS, COMMANDS = %r, %r, %d, %r\n%s" % (
+            shapes, directory, RUNS, self.commands, TF_PROGRAM)
+        self.process = subprocess.Popen([sys.executable, TF_RUNNER, "--script"], text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process.stdin.write(code)
+        self.process.stdin.close()
+        self.fifo = open(self.commands, "w")          # waits for TF to open it
+
+    def round(self, i):
+        self.fifo.write("%d\n" % i)
+        self.fifo.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the TensorFlow process failed (exit status %s)" % self.process.wait())
+        return json.loads(line)
+
+    def close(self):
+        self.fifo.close()
+        self.process.wait()
+
+
+def rotating(save, pattern):
+    """Run ``i`` saves to ``pattern % i`` and deletes the file of run ``i - RUNS``, as a Saver
+    with ``max_to_keep`` does."""
+    def run(i):
+        save(pattern % i)
+        if i >= RUNS:
+            os.remove(pattern % (i - RUNS))
+    return run
 
 
 def copy_into(targets, loaded):
@@ -55,52 +99,62 @@ def copy_into(targets, loaded):
             target.copy_(loaded[name])
 
 
-def tensorflow(shapes, directory):
-    """TF's ``{"save": s, "restore": s}``, or None without TensorFlow."""
-    from oracle import run_tf_script, tf_available
-    if not tf_available():
-        return None
-    code = "SHAPES, DIRECTORY, RUNS = %r, %r, %d\n%s" % (shapes, directory, RUNS, TF_PROGRAM)
-    return json.loads(run_tf_script(code).strip().splitlines()[-1])
-
-
 def main():
-    if len(sys.argv) > 1:
-        run(sys.argv[1])
+    args = sys.argv[1:]
+    rounds = 3
+    if "--rounds" in args:
+        at = args.index("--rounds")
+        rounds = int(args[at + 1])
+        del args[at:at + 2]
+    if args:
+        run(args[0], rounds)
     else:
         with tempfile.TemporaryDirectory() as directory:
-            run(directory)
+            run(directory, rounds)
 
 
-def run(directory):
+def run(directory, rounds):
     shapes = json.load(open(SHAPES))
     variables = {name: tf.get_variable(name, shape) for name, shape in shapes}
     tensors = {name: var.detach() for name, var in variables.items()}
     size = sum(t.numel() * t.element_size() for t in tensors.values())
-    print("resnet_v1_50: %d float32 variables, %.1fM values, %.1f MB, in %s"
-          % (len(shapes), size / 4e6, size / 1e6, directory))
-
-    saver = tf.train.Saver(max_to_keep=RUNS)
-    path = os.path.join(directory, "%s", "model.%s-%d")
+    print("resnet_v1_50: %d float32 variables, %.1fM values, %.1f MB, in %s; %d rounds"
+          % (len(shapes), size / 4e6, size / 1e6, directory, rounds))
     for kind in ("torch", "safetensors"):
         os.makedirs(os.path.join(directory, kind))
-    save = {"scopevar Saver": best(lambda i: saver.save(None, os.path.join(
-                directory, "scopevar", "model.ckpt"), global_step=i)),
-            "torch.save": best(lambda i: torch.save(tensors, path % ("torch", "pt", i))),
-            "safetensors": best(lambda i: save_file(tensors, path % ("safetensors", "st", i)))}
-    prefix = tf.train.latest_checkpoint(os.path.join(directory, "scopevar"))
-    restore = {"scopevar Saver": best(lambda i: saver.restore(None, prefix)),
-               "torch.load": best(lambda i: copy_into(tensors, torch.load(
-                   path % ("torch", "pt", 0), weights_only=True))),
-               "safetensors": best(lambda i: copy_into(tensors, load_file(
-                   path % ("safetensors", "st", 0))))}
-    tf_times = tensorflow(shapes, directory)
-    if tf_times is not None:
-        save["TF Saver"], restore["TF Saver"] = tf_times["save"], tf_times["restore"]
+    saver, synced = tf.train.Saver(max_to_keep=1), tf.train.Saver(max_to_keep=1, sync=True)
+    ours, durable = (os.path.join(directory, kind, "model.ckpt") for kind in ("scopevar", "sync"))
+    pt, st = (os.path.join(directory, kind, "model-%d") for kind in ("torch", "safetensors"))
+    saves = {"scopevar Saver": lambda i: saver.save(None, ours, global_step=i),
+             "scopevar sync=True": lambda i: synced.save(None, durable, global_step=i),
+             "torch.save": rotating(lambda path: torch.save(tensors, path), pt),
+             "safetensors": rotating(lambda path: save_file(tensors, path), st)}
+    last = lambda pattern: pattern % (RUNS * round_ + RUNS - 1)      # noqa: E731
+    restores = {"scopevar Saver": lambda i: saver.restore(None, saver.last_checkpoints[-1]),
+                "torch.load": lambda i: copy_into(tensors, torch.load(last(pt), weights_only=True)),
+                "safetensors": lambda i: copy_into(tensors, load_file(last(st)))}
+    save, restore = {}, {}
+    from oracle import tf_available
+    tensorflow = TensorFlow(shapes, directory) if tf_available() else None
+    try:
+        for round_ in range(rounds):
+            for name, f in saves.items():
+                seconds = best(lambda i: f(RUNS * round_ + i), RUNS)
+                save[name] = min(save.get(name, seconds), seconds)
+            for name, f in restores.items():
+                seconds = best(f, RUNS)
+                restore[name] = min(restore.get(name, seconds), seconds)
+            if tensorflow is not None:
+                times = tensorflow.round(round_)
+                save["TF Saver"] = min(save.get("TF Saver", times["save"]), times["save"])
+                restore["TF Saver"] = min(restore.get("TF Saver", times["restore"]), times["restore"])
+    finally:
+        if tensorflow is not None:
+            tensorflow.close()
     for what, times in [("save", save), ("restore into the variables", restore)]:
         print(what)
         for name, seconds in times.items():
-            print("  %-15s %7.1f ms %6.0f MB/s   %5.2fx scopevar's time"
+            print("  %-19s %7.1f ms %6.0f MB/s   %5.2fx scopevar's time"
                   % (name, seconds * 1e3, size / seconds / 1e6, seconds / times["scopevar Saver"]))
 
 

@@ -267,6 +267,29 @@ def test_get_into_out_reads_the_file_straight_into_it(tmp_path):
         reader.get("big", out=variable)
 
 
+def test_check_verifies_crcs_without_copying_then_reads_skip_them(tmp_path):
+    full, big = torch.arange(40.0).reshape(10, 4), torch.randn(256, 256)
+    with BundleWriter(tmp_path / "m") as writer:
+        writer.add("big", big)
+        writer.add("s", np.array([b"ab", b"c"], object))
+        writer.add_slice("emb", [10, 4], [0, 0], full[:5])
+        writer.add_slice("emb", [10, 4], [5, 0], full[5:])
+    with BundleReader(tmp_path / "m") as reader, \
+            mock.patch("scopevar.bundle.data_file.CHECK_WINDOW", 100_000):   # big in 3 windows
+        reader.check(["big", "s", "emb"])
+        with mock.patch("scopevar.bundle.reader.crc32c", side_effect=AssertionError("checked twice")):
+            assert torch.equal(reader.get("big"), big) and torch.equal(reader.get("emb"), full)
+            assert list(reader.get("s")) == [b"ab", b"c"]
+    corrupt_bytes(data_path(tmp_path / "m", 0, 1), 256 * 256 * 4 + 5 * 4 * 4 + 8)      # in emb
+    with BundleReader(tmp_path / "m") as reader:
+        reader.check(["big"])
+        with pytest.raises(CorruptCheckpointError, match="Checksum does not match.*tensor emb"):
+            reader.check(["big", "emb"])
+        reader.check([])
+    with BundleReader(tmp_path / "m", verify=False) as reader:
+        reader.check(["emb"])
+
+
 # --- partitioned tensors ---------------------------------------------------------------------------
 
 def test_slices_round_trip_and_read_in_any_partitioning(tmp_path):

@@ -4,6 +4,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -172,6 +173,59 @@ def test_errors_change_nothing(tmp_path):
     assert torch.equal(z, torch.zeros(2)) and torch.equal(w, torch.tensor([1.0, 2.0]))
 
 
+def test_corrupt_bytes_change_no_variable(tmp_path):
+    """The restore reads straight into the variables, but only once every CRC has passed."""
+    a = tf.Variable(torch.arange(20000.0), name="a")             # large: mapped to be checked
+    b = tf.Variable(torch.arange(7.0), name="b")
+    path = tf.train.Saver().save(tmp_path / "m")
+    with BundleReader(path) as reader:
+        offset = reader._lookup("b").offset
+    data = tmp_path / "m.data-00000-of-00001"
+    raw = bytearray(data.read_bytes())
+    raw[offset] ^= 1
+    data.write_bytes(bytes(raw))
+    old = scramble([a, b])
+    with pytest.raises(errors.DataLossError, match="Checksum does not match.*tensor b is corrupt"):
+        tf.train.Saver().restore(path)
+    assert torch.equal(a, torch.ones(20000)) and torch.equal(b, torch.ones(7))
+    tf.train.Saver([a]).restore(path)
+    assert torch.equal(a, old[0])
+
+
+def test_restore_bumps_the_version_as_an_assignment(tmp_path):
+    w = tf.Variable(torch.ones(3), name="w")
+    path = tf.train.Saver().save(tmp_path / "m")
+    loss = (w * w).sum()                      # saves w for the backward pass
+    tf.train.Saver().restore(path)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+def test_name_based_restore_of_an_object_based_checkpoint():
+    """TF's fallback: variables named as the object graph's ``full_name`` find their keys."""
+    fixture = fixtures()["v2_object"]
+    prefix = str(FIXTURES / fixture["prefix"])
+    kernel = tf.Variable(torch.zeros(4, 2), name="kernel")
+    bias = tf.Variable(torch.zeros(2), name="bias")
+    step = tf.Variable(torch.tensor(0), name="Variable")
+    tf.train.Saver([kernel, bias, step]).restore(prefix)
+    for var, key in [(kernel, "net/dense"), (bias, "net/bias"), (step, "net/step")]:
+        raw = var.detach().numpy().tobytes()
+        assert hashlib.sha256(raw).hexdigest() == \
+            fixture["tensors"][key + "/.ATTRIBUTES/VARIABLE_VALUE"]["sha256"]
+    with tf.Graph().as_default():
+        kernel = tf.Variable(torch.zeros(4, 2), name="kernel")
+        other = tf.Variable(torch.zeros(2), name="other")
+        with pytest.raises(errors.NotFoundError, match="(?s)Existing variables not in the checkpoint:"
+                           " other\n\nVariables names when this checkpoint was written which don't "
+                           "exist now: Variable, bias, save_counter\n\n\\(1 variable name"):
+            tf.train.Saver().restore(prefix)
+        assert not kernel.any() and not other.any()
+        with pytest.raises(errors.InvalidArgumentError, match="(?s)Restoring from checkpoint failed"
+                           ".*Assign requires shapes"):
+            tf.train.Saver([tf.Variable(torch.zeros(3), name="bias")]).restore(prefix)
+
+
 def test_slim_assign_from_checkpoint(tmp_path):
     w = tf.Variable([1.0, 2.0], name="w")
     emb = tf.get_variable("emb", [6, 2], partitioner=tf.fixed_size_partitioner(2))
@@ -265,6 +319,16 @@ def test_sharded_writes_one_data_file_per_device(tmp_path):
     assert torch.equal(a, old[0]) and torch.equal(b.as_tensor(), torch.cat(old[1:]))
     with pytest.raises(ValueError, match="'latest_filename' must not contain path components"):
         saver.save(tmp_path / "m", latest_filename="sub/latest")
+
+
+def test_fsync_only_with_sync(tmp_path):
+    tf.Variable([1.0], name="w")
+    with mock.patch("os.fsync") as fsync:
+        tf.train.Saver().save(tmp_path / "a")
+        assert not fsync.called                      # as TF's Saver
+        tf.train.Saver(sync=True).save(tmp_path / "b")
+        assert fsync.call_count == 6                 # data, index, state file, each + directory
+    assert tf.train.latest_checkpoint(tmp_path) == str(tmp_path / "b")
 
 
 def test_failed_save_leaves_no_files(tmp_path):

@@ -7,17 +7,24 @@ its own buffer, which the tensor keeps alive: tensors never alias one another an
 after the reader is closed.  (Do not truncate a data file in place while its tensors live:
 TF and scopevar replace checkpoint files by renaming, which is safe.)
 
->>> f = DataFile("ckpt/model.ckpt-7.data-00000-of-00001")
->>> buffer, start = f.read(offset=0, size=16, alignment=4, name="w")
->>> f.read_into(0, tensor.numpy(), name="w")         # straight into existing memory
+>>> f = DataFile("ckpt/model.ckpt-7.data-00000-of-00001")     # w's 6 floats come first
+>>> buffer, start = f.read(offset=0, size=24, alignment=4, name="w")
+>>> torch.frombuffer(buffer, dtype=torch.float32, offset=start, count=6)
+tensor([0., 1., 2., 3., 4., 5.])
+>>> tensor = torch.empty(6)
+>>> f.read_into(0, tensor.numpy(), name="w")             # straight into existing memory
+>>> f.checksums([(0, 24)], name="w") == [crc32c(tensor.numpy().tobytes())]   # no copies
+True
 """
 import mmap
 import os
 import stat
 
 from ..errors import CheckpointError, CheckpointNotFoundError, CorruptCheckpointError
+from .crc import crc32c
 
 MAP_MIN_BYTES = 1 << 16
+CHECK_WINDOW = 4 << 20      # checksums() maps no more of the file at once
 
 
 class DataFile:
@@ -68,8 +75,32 @@ class DataFile:
                                              % (self.path, name), self.path)
             done += count
 
-    def _check_range(self, offset, size, name):
+    def checksums(self, ranges, name):
+        """The CRC32C of each byte range ``(offset, size)`` of ``ranges`` (sorted by offset),
+        read through read-only mappings of ``CHECK_WINDOW`` bytes of the file in turn."""
+        crcs, low, high, view = [], 0, 0, None
         file_size = self.size()
+        for offset, size in ranges:
+            self._check_range(offset, size, name, file_size)
+            crc, position, end = 0, offset, offset + size
+            while position < end:
+                if not low <= position < high:
+                    low = position - position % mmap.ALLOCATIONGRANULARITY
+                    high = min(low + CHECK_WINDOW, file_size)
+                    try:
+                        view = memoryview(mmap.mmap(self._fd, high - low, access=mmap.ACCESS_READ,
+                                                    offset=low))
+                    except OSError as e:
+                        raise CheckpointError("%s: cannot map %s: %s" % (self.path, name, e),
+                                              self.path) from None
+                stop = min(end, high)
+                crc = crc32c(view[position - low:stop - low], crc)
+                position = stop
+            crcs.append(crc)
+        return crcs
+
+    def _check_range(self, offset, size, name, file_size=None):
+        file_size = self.size() if file_size is None else file_size
         if offset + size > file_size:
             raise CorruptCheckpointError(
                 "%s: tensor %s claims bytes [%d, %d) but the file has %d bytes; the data file is "

@@ -3,7 +3,7 @@
 >>> data_path("ckpt/model.ckpt-7", 1, 2)
 'ckpt/model.ckpt-7.data-00001-of-00002'
 >>> with AtomicFile("ckpt/notes") as f:       # appears complete, or not at all
-...     f.write(b"...")
+...     _ = f.write(b"...")
 """
 import os
 import secrets

@@ -2,7 +2,9 @@
 
 The messages have TF's exact names, field numbers and types (``tensor_bundle.proto``,
 ``tensor_shape.proto``, ``tensor_slice.proto``, ``versions.proto``, ``types.proto``,
-``checkpoint_state.proto``), so they serialize byte for byte as TF does.  They live in a
+``checkpoint_state.proto``, ``trackable_object_graph.proto``), so they serialize byte for byte
+as TF does.  (``TrackableObject``'s ``registered_saver`` and ``has_checkpoint_values``, fields
+4 and 5, are left out: parsing keeps them as unknown fields.)  They live in a
 private descriptor pool: importing TensorFlow in the same process does not clash with them.
 
 >>> BundleEntryProto(dtype=DataType.Value("DT_FLOAT"), size=8).SerializeToString()
@@ -72,6 +74,18 @@ _FILE = descriptor_pb2.FileDescriptorProto(
                  "repeated string all_model_checkpoint_paths = 2",
                  "repeated double all_model_checkpoint_timestamps = 3",
                  "double last_preserved_timestamp = 4"),
+        _message("TrackableObjectGraph", "repeated TrackableObjectGraph.TrackableObject nodes = 1",
+                 nested=[_message(
+                     "TrackableObject",
+                     "repeated TrackableObjectGraph.TrackableObject.ObjectReference children = 1",
+                     "repeated TrackableObjectGraph.TrackableObject.SerializedTensor attributes = 2",
+                     "repeated TrackableObjectGraph.TrackableObject.SlotVariableReference "
+                     "slot_variables = 3",
+                     nested=[_message("ObjectReference", "int32 node_id = 1", "string local_name = 2"),
+                             _message("SerializedTensor", "string name = 1", "string full_name = 2",
+                                      "string checkpoint_key = 3"),
+                             _message("SlotVariableReference", "int32 original_variable_node_id = 1",
+                                      "string slot_name = 2", "int32 slot_variable_node_id = 3")])]),
     ])
 
 _POOL = descriptor_pool.DescriptorPool()
@@ -88,4 +102,5 @@ TensorSliceProto = _class("TensorSliceProto")
 BundleHeaderProto = _class("BundleHeaderProto")
 BundleEntryProto = _class("BundleEntryProto")
 CheckpointState = _class("CheckpointState")
+TrackableObjectGraph = _class("TrackableObjectGraph")
 DataType = EnumTypeWrapper(_POOL.FindEnumTypeByName("tensorflow.DataType"))

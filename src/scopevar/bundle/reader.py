@@ -1,9 +1,12 @@
 """Reading a TensorFlow checkpoint (V2 tensor bundle): ``BundleReader(prefix)``.
 
 >>> with BundleReader("ckpt/model.ckpt-7") as reader:
-...     reader.keys()                              # ['emb', 'global_step', 'w']
+...     reader.keys()
 ...     w = reader.get("w")                        # a torch tensor, mapped from the data file
 ...     rows = reader.get_slice("emb", [4, 0], [3, 4])   # any box, whatever the partitioning
+['emb', 'global_step', 'w']
+>>> rows[:, 0]                                     # rows 4-6: across both partitions
+tensor([16., 20., 24.])
 """
 import math
 import os
@@ -33,6 +36,7 @@ class _Entry:
     """A decoded, checked ``BundleEntryProto``; ``pieces`` = ``(box, key)`` of each stored
     piece of a partitioned tensor, else None."""
     name: str
+    key: bytes
     dtype: int
     shape: tuple
     shard_id: int
@@ -64,7 +68,9 @@ class BundleReader:
         self._check_header(self._parse(BundleHeaderProto, rows[0][1], "<header>"))
         self._raw = dict(rows[1:])
         self._entries = {}
+        self._named = {}             # the entries by tensor name, once looked up
         self._files = {}
+        self._checked = set()        # keys whose CRC check() verified
 
     def keys(self):
         """The tensor names, sorted (the pieces of partitioned tensors are not listed)."""
@@ -103,6 +109,34 @@ class BundleReader:
                 "%s" % (name, list(offset), list(shape), list(entry.shape)), self.path)
         return self._read(entry, region, out)
 
+    def check(self, names):
+        """Verify now the CRC32C of the tensors ``names`` (every piece of partitioned ones),
+        reading the data files through a mapping, without copying; later reads of them skip
+        the check.  Reading them into variables after this cannot stop halfway on corrupt
+        bytes (what ``Saver.restore`` relies on).  Does nothing without ``verify``."""
+        if not self.verify:
+            return
+        shards = {}
+        for name in names:
+            entry = self._lookup(name)
+            for piece in [entry] if entry.pieces is None else \
+                    [self._piece(entry, box, key) for box, key in entry.pieces]:
+                if piece.key in self._checked:
+                    continue
+                dtype = codec.torch_dtype(piece.dtype, piece.name, self.path)
+                if dtype is dtypes.string:
+                    self._strings(piece, self._file(piece.shard_id))
+                else:
+                    self._numel(piece, dtype, self._file(piece.shard_id))
+                    shards.setdefault(piece.shard_id, {})[piece.key] = piece
+        for shard_id, pieces in shards.items():
+            stored = sorted(pieces.values(), key=lambda piece: piece.offset)
+            crcs = self._file(shard_id).checksums([(p.offset, p.size) for p in stored],
+                                                  "the tensors to check")
+            for piece, crc in zip(stored, crcs):
+                self._check_crc(piece, crc)
+        self._checked.update(key for pieces in shards.values() for key in pieces)
+
     def close(self):
         for file in (self._files or {}).values():
             file.close()
@@ -140,9 +174,12 @@ class BundleReader:
                                          % (name, self.path), self.path) from None
 
     def _lookup(self, name):
-        entry = self._entry(tensor_key(name), name)
+        entry = self._named.get(name)
         if entry is None:
-            raise CheckpointNotFoundError(self._not_found(name), self.path)
+            entry = self._entry(tensor_key(name), name)
+            if entry is None:
+                raise CheckpointNotFoundError(self._not_found(name), self.path)
+            self._named[name] = entry
         return entry
 
     def _entry(self, key, name):
@@ -166,7 +203,7 @@ class BundleReader:
                               self.num_shards), self.path)
         pieces = tuple((box_from_proto(s, shape, name, self.path), slice_key(key, key_extents(s)))
                        for s in proto.slices)
-        return _Entry(name, proto.dtype, shape, proto.shard_id, proto.offset, proto.size,
+        return _Entry(name, key, proto.dtype, shape, proto.shard_id, proto.offset, proto.size,
                       proto.crc32c, pieces or None)
 
     def _not_found(self, name):
@@ -204,28 +241,28 @@ class BundleReader:
         if dtype is dtypes.string:
             value = self._strings(entry, file)[(..., *(slice(s, s + n) for s, n in region))]
             return value if out is None else _copy(out, value)
-        numel = math.prod(entry.shape)
-        if entry.size != numel * dtype.itemsize:
-            raise codec.invalid_size(entry.name, file.path, entry.size, numel * dtype.itemsize)
+        numel = self._numel(entry, dtype, file)
+        verify = self._verifies(entry)
         shape = tuple(n for _, n in region)
         if out is not None and shape == entry.shape and out.dtype == dtype \
                 and out.device.type == "cpu" and out.is_contiguous():
             data = out.reshape(-1).view(torch.uint8).numpy()
             file.read_into(entry.offset, data, entry.name)
-            if self.verify:
+            torch.autograd.graph.increment_version(out)      # as an in-place op would
+            if verify:
                 self._check_crc(entry, crc32c(data))
             return out
         if 0 in shape:
-            if numel == 0:
+            if numel == 0 and verify:
                 self._check_crc(entry, 0)
             return torch.empty(shape, dtype=dtype) if out is None else out
         strides = [math.prod(entry.shape[d + 1:]) for d in range(len(shape))]
         first = sum(s * stride for (s, _), stride in zip(region, strides))
         last = sum((s + n - 1) * stride for (s, n), stride in zip(region, strides))
-        low, high = (0, numel) if self.verify else (first, last + 1)
+        low, high = (0, numel) if verify else (first, last + 1)
         buffer, start = file.read(entry.offset + low * dtype.itemsize, (high - low) * dtype.itemsize,
                                   dtype.itemsize, entry.name)
-        if self.verify:
+        if verify:
             self._check_crc(entry, crc32c(memoryview(buffer)[start:start + entry.size]))
         flat = torch.frombuffer(buffer, dtype=dtype, count=high - low, offset=start)
         value = flat.view(shape) if shape == entry.shape else flat.as_strided(shape, strides, first - low)
@@ -233,13 +270,25 @@ class BundleReader:
 
     def _strings(self, entry, file):
         buffer, start = file.read(entry.offset, entry.size, 1, entry.name)
+        verify = self._verifies(entry)
         values, crc = codec.decode_strings(memoryview(buffer)[start:start + entry.size],
-                                           math.prod(entry.shape), self.verify, entry.name, file.path)
-        self._check_crc(entry, crc)
+                                           math.prod(entry.shape), verify, entry.name, file.path)
+        if verify:
+            self._check_crc(entry, crc)
         return values.reshape(entry.shape)
 
+    def _numel(self, entry, dtype, file):
+        """The element count of a numeric ``entry``, checked against its stored size."""
+        numel = math.prod(entry.shape)
+        if entry.size != numel * dtype.itemsize:
+            raise codec.invalid_size(entry.name, file.path, entry.size, numel * dtype.itemsize)
+        return numel
+
+    def _verifies(self, entry):
+        return self.verify and entry.key not in self._checked
+
     def _check_crc(self, entry, actual):
-        if self.verify and unmask(entry.crc) != actual:
+        if unmask(entry.crc) != actual:
             raise CorruptCheckpointError(
                 "TensorBundle at %s shard %d (%d bytes): Checksum does not match: stored %08d vs. "
                 "calculated on the restored bytes %d (tensor %s is corrupt; verify=False reads it "

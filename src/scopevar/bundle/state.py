@@ -46,12 +46,13 @@ def read_checkpoint_state(directory, latest_filename="checkpoint"):
 
 def write_checkpoint_state(directory, model_checkpoint_path, all_model_checkpoint_paths=None, *,
                            all_model_checkpoint_timestamps=None, last_preserved_timestamp=None,
-                           latest_filename="checkpoint", save_relative_paths=False):
+                           latest_filename="checkpoint", save_relative_paths=False, sync=True):
     """Write ``directory/latest_filename`` atomically, as TF's ``update_checkpoint_state``.
 
     ``model_checkpoint_path`` is appended to ``all_model_checkpoint_paths`` unless last there.
     With ``save_relative_paths`` absolute paths are stored relative to ``directory``; with a
-    relative ``directory``, relative paths are stored relative to it (TF's rules)."""
+    relative ``directory``, relative paths are stored relative to it (TF's rules).  ``sync``
+    as for ``files.AtomicFile``."""
     directory = os.fspath(directory)
     paths = list(all_model_checkpoint_paths or [])
     if save_relative_paths:
@@ -74,7 +75,7 @@ def write_checkpoint_state(directory, model_checkpoint_path, all_model_checkpoin
                             all_model_checkpoint_paths=paths,
                             all_model_checkpoint_timestamps=all_model_checkpoint_timestamps,
                             last_preserved_timestamp=last_preserved_timestamp)
-    with AtomicFile(path) as f:
+    with AtomicFile(path, sync) as f:
         f.write(text_format.MessageToString(state).encode("utf-8"))
 
 

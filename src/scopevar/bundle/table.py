@@ -33,9 +33,7 @@ class _BlockBuilder:
     def add(self, key, value):
         shared = 0
         if self.count < self.restart_interval:
-            limit = min(len(key), len(self.last_key))
-            while shared < limit and key[shared] == self.last_key[shared]:
-                shared += 1
+            shared = _shared_prefix(key, self.last_key)
         else:
             self.restarts.append(len(self.buffer))
             self.count = 0
@@ -51,6 +49,13 @@ class _BlockBuilder:
     def finish(self):
         return bytes(self.buffer) + struct.pack("<%dI" % (len(self.restarts) + 1),
                                                 *self.restarts, len(self.restarts))
+
+
+def _shared_prefix(a, b):
+    """The length of the common prefix of ``a`` and ``b``: the bytes before the highest bit of
+    their XOR (a C-speed comparison of big integers)."""
+    n = min(len(a), len(b))
+    return n - ((int.from_bytes(a[:n], "big") ^ int.from_bytes(b[:n], "big")).bit_length() + 7) // 8
 
 
 def _shortest_separator(start, limit):

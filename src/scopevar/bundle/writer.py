@@ -10,9 +10,10 @@ One process, one shard (``finish`` writes the index too):
 
 Several processes, one shard each; one of them writes the index once all shards are written:
 
+>>> prefix, rank, world = "ckpt/model.ckpt-2", 0, 1      # torch.distributed's, really
 >>> writer = BundleWriter(prefix, shard_id=rank, num_shards=world)
->>> writer.add(...); entries = writer.finish()
->>> torch.distributed.gather_object(entries, gathered, dst=0)        # plain bytes travel
+>>> writer.add("w", torch.ones(2, 3)); entries = writer.finish()
+>>> gathered = [entries]    # torch.distributed.gather_object(entries, gathered, dst=0): bytes
 >>> if rank == 0: write_index(prefix, gathered, num_shards=world)
 """
 import os
@@ -21,8 +22,7 @@ from ..errors import CheckpointArgumentError
 from . import codec
 from .crc import mask
 from .files import AtomicFile, data_path, index_path
-from .protos import (FORMAT_VERSION, BundleEntryProto, BundleHeaderProto, TensorShapeProto,
-                     VersionDef)
+from .protos import FORMAT_VERSION, BundleEntryProto, BundleHeaderProto, VersionDef
 from .slices import slice_key, spec, tensor_key, to_proto
 from .table import write_table
 
@@ -147,7 +147,9 @@ def _merge(prefix, key, first, second):
 
 def _entry(dtype, shape):
     entry = BundleEntryProto(dtype=dtype)
-    entry.shape.CopyFrom(TensorShapeProto(dim=[TensorShapeProto.Dim(size=n) for n in shape]))
+    entry.shape.SetInParent()                      # TF writes "shape {}" for a scalar too
+    for n in shape:
+        entry.shape.dim.add(size=n)
     return entry
 
 

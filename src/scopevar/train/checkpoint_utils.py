@@ -2,24 +2,31 @@
 and TF-Slim's ``assign_from_checkpoint`` (``tf.train`` / ``slim``).
 
 >>> tf.train.list_variables("ckpt")                       # the latest checkpoint in ckpt/
-[('global_step', []), ('w', [2, 3])]
+[('emb', [10, 4]), ('global_step', []), ('w', [2, 3])]
 >>> tf.train.load_variable("ckpt", "w")                  # a numpy array, as TF returns
+array([[0., 1., 2.],
+       [3., 4., 5.]], dtype=float32)
 >>> reader = tf.train.load_checkpoint("ckpt/model.ckpt-7")
 >>> reader.get_variable_to_dtype_map()["w"]               # scopevar (torch) dtypes
 torch.float32
 """
 import glob
+import math
 import os
 
 import numpy as np
 import torch
+from google.protobuf.message import DecodeError
 
 from .. import dtypes
 from ..bundle import BundleReader, index_path, read_checkpoint_state
-from ..errors import (CheckpointShapeError, MissingCheckpointKeyError, NoCheckpointError,
-                      SaverArgumentError, SaverTypeError)
+from ..bundle.protos import TrackableObjectGraph
+from ..errors import (CheckpointShapeError, CorruptCheckpointError, MissingCheckpointKeyError,
+                      NoCheckpointError, SaverArgumentError, SaverTypeError)
 from ..graph import GraphKeys, get_default_graph
 from ..variables import PartitionedVariable, Variable, _Op
+
+OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"     # TF's trackable.OBJECT_GRAPH_PROTO_KEY
 
 __all__ = ["load_checkpoint", "load_variable", "list_variables", "latest_checkpoint",
            "get_checkpoint_state", "checkpoint_exists", "get_checkpoint_mtimes",
@@ -45,7 +52,7 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
     None when there is no such file.
 
     >>> tf.train.get_checkpoint_state("ckpt").all_model_checkpoint_paths
-    ['ckpt/model.ckpt-1', 'ckpt/model.ckpt-2']
+    ['ckpt/model.ckpt-7']
     """
     return read_checkpoint_state(checkpoint_dir, latest_filename or "checkpoint")
 
@@ -55,7 +62,7 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None):
     is absent or names a checkpoint whose files are gone.
 
     >>> tf.train.latest_checkpoint("ckpt")
-    'ckpt/model.ckpt-2'
+    'ckpt/model.ckpt-7'
     """
     state = get_checkpoint_state(checkpoint_dir, latest_filename)
     if state is not None and glob.glob(index_path(state.model_checkpoint_path)):
@@ -203,10 +210,11 @@ def _parts(name, value):
     return parts
 
 
-def read_value(reader, name, var, reshape=False):
-    """The value of ``var`` in the checkpoint read by the ``BundleReader`` ``reader`` under
-    ``name`` (its box of the full tensor for a part); raises TF's errors on a dtype or shape
-    mismatch.  ``reshape`` accepts another shape with as many elements."""
+def check_restorable(reader, name, var, reshape=False):
+    """Check that ``var`` can take its value from tensor ``name`` of the checkpoint read by
+    the ``BundleReader`` ``reader``, without reading it; raises TF's errors on a dtype or
+    shape mismatch (``reshape`` accepts another shape with as many elements).  Returns the
+    box ``(offset, shape)`` of a part of a partitioned variable in the full tensor, else None."""
     info = var._save_slice_info
     stored, dtype = reader.shape(name), reader.dtype(name)
     if dtype != var.dtype:
@@ -222,18 +230,39 @@ def read_value(reader, name, var, reshape=False):
                 "tensor_name = %s; shape in shape_and_slice spec %s does not match the shape "
                 "stored in checkpoint: %s (create the partitioned variable with shape %s)"
                 % (name, list(info.full_shape), list(stored), list(stored)), reader.path)
-        return reader.get_slice(name, info.var_offset, info.var_shape)
-    value = reader.get(name)
+        return list(info.var_offset), list(info.var_shape)
     if stored != tuple(var.shape):
-        if not (reshape and value.numel() == var.numel()):
+        same_size = math.prod(stored) == var.numel()
+        if not (reshape and same_size):
             raise CheckpointShapeError(
                 "Assign requires shapes of both tensors to match. lhs shape= %s rhs shape= %s "
                 "(variable %s has shape %s, the checkpoint's %s has %s%s)"
                 % (list(var.shape), list(stored), var.op.name, list(var.shape), name, list(stored),
                    "; Saver(reshape=True) restores it into a variable with as many elements"
-                   if value.numel() == var.numel() else ""), reader.path)
-        value = value.reshape(var.shape)
-    return value
+                   if same_size else ""), reader.path)
+    return None
+
+
+def read_value(reader, name, var, reshape=False):
+    """The value of ``var`` in the checkpoint under ``name`` (its box of the full tensor for a
+    part), read now, after ``check_restorable``."""
+    box = check_restorable(reader, name, var, reshape)
+    value = reader.get(name) if box is None else reader.get_slice(name, *box)
+    return value.reshape(var.shape)
+
+
+def restore_variables(reader, plan):
+    """Read each ``(variable, name, box)`` of ``plan`` (``box`` as ``check_restorable``
+    returned it) straight into the variable's memory.  Every CRC is verified first, so
+    corrupt bytes raise before any variable changes."""
+    reader.check(sorted({name for _, name, _ in plan}))
+    with torch.no_grad():
+        for var, name, box in plan:
+            if box is not None:
+                reader.get_slice(name, *box, out=var)
+            else:       # a view of the checkpoint's shape for Saver(reshape=True)
+                stored = reader.shape(name)
+                reader.get(name, out=var if var.shape == stored else var.detach().view(stored))
 
 
 def _type_string(dtype):
@@ -249,6 +278,24 @@ def assign_values(pairs):
             var.copy_(value)
 
 
+def object_graph_key_mapping(reader):
+    """``{variable name: checkpoint key}`` of an object-based (TF2) checkpoint, from the
+    ``full_name`` of each tensor in its ``TrackableObjectGraph``; None for a name-based one."""
+    if not reader.has(OBJECT_GRAPH_KEY):
+        return None
+    raw = reader.get(OBJECT_GRAPH_KEY)
+    try:
+        if not (isinstance(raw, np.ndarray) and raw.shape == ()):
+            raise DecodeError
+        graph = TrackableObjectGraph.FromString(raw[()])
+    except DecodeError:
+        raise CorruptCheckpointError("%s: the %s of an object-based checkpoint is not a "
+                                     "serialized TrackableObjectGraph (the checkpoint is corrupt)"
+                                     % (reader.path, OBJECT_GRAPH_KEY), reader.path) from None
+    return {attribute.full_name: attribute.checkpoint_key
+            for node in graph.nodes for attribute in node.attributes}
+
+
 def missing_key(reader, name):
     """TF's error for a tensor ``name`` the checkpoint lacks, naming its nearest keys."""
     base = name.rsplit("/", 1)[-1]
@@ -256,7 +303,7 @@ def missing_key(reader, name):
     hint = ("keys with the same base name: %s; pass var_list={checkpoint_name: variable} to "
             "restore under another name" % ", ".join(similar) if similar else
             "it has %d keys (tf.train.list_variables lists them)" % len(reader.keys()))
-    if reader.has("_CHECKPOINTABLE_OBJECT_GRAPH"):
+    if reader.has(OBJECT_GRAPH_KEY):
         hint += ("; this is an object-based (TF2) checkpoint whose keys look like "
                  "'net/w/.ATTRIBUTES/VARIABLE_VALUE': map them with var_list={key: variable}")
     return MissingCheckpointKeyError("Key %s not found in checkpoint %s: %s"
@@ -275,8 +322,9 @@ def _slim_groups(var_list):
     return groups
 
 
-def _read_groups(reader, groups, ignore_missing_vars, reshape=False):
-    pairs = []
+def _plan_groups(reader, groups, ignore_missing_vars, reshape=False):
+    """The ``restore_variables`` plan of slim's ``{name: [variables]}``, all checked."""
+    plan = []
     for name, group in groups.items():
         if not reader.has(name):
             if ignore_missing_vars:
@@ -284,8 +332,8 @@ def _read_groups(reader, groups, ignore_missing_vars, reshape=False):
             raise MissingCheckpointKeyError(
                 "Checkpoint is missing variable [%s]: %s" % (name, missing_key(reader, name)),
                 reader.path)
-        pairs += [(var, read_value(reader, name, var, reshape)) for var in group]
-    return pairs
+        plan += [(var, name, check_restorable(reader, name, var, reshape)) for var in group]
+    return plan
 
 
 def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):
@@ -293,11 +341,16 @@ def assign_from_checkpoint(model_path, var_list, ignore_missing_vars=False):
     ``{checkpoint name: variable or list of parts}``) the values read now from ``model_path``;
     ``feed_dict`` is empty (``sess.run(op, feed_dict)`` works as in TF-Slim).
 
+    >>> w = slim.model_variable("w", [2, 3])
     >>> op, feed = slim.assign_from_checkpoint("ckpt/model.ckpt-7", slim.get_model_variables())
-    >>> sess.run(op, feed)
+    >>> with tf.Session() as sess:
+    ...     _ = sess.run(op, feed)
+    >>> w.tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     """
     with BundleReader(model_path) as reader:
-        pairs = _read_groups(reader, _slim_groups(var_list), ignore_missing_vars)
+        pairs = [(var, read_value(reader, name, var)) for var, name, _ in
+                 _plan_groups(reader, _slim_groups(var_list), ignore_missing_vars)]
     return _Op("group_deps", lambda: assign_values(pairs)), {}
 
 
@@ -306,8 +359,11 @@ def assign_from_checkpoint_fn(model_path, var_list, ignore_missing_vars=False,
     """``callback(session)`` restoring ``var_list`` from ``model_path`` when called; None (and
     nothing to do) when ``ignore_missing_vars`` leaves no variable to restore.
 
+    >>> w = slim.model_variable("w", [2, 3])
     >>> init_fn = slim.assign_from_checkpoint_fn("ckpt/model.ckpt-7", slim.get_model_variables())
-    >>> init_fn(sess)
+    >>> init_fn(tf.Session())
+    >>> w.tolist()
+    [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     """
     if not var_list:
         raise SaverArgumentError("var_list cannot be empty")
@@ -320,7 +376,7 @@ def assign_from_checkpoint_fn(model_path, var_list, ignore_missing_vars=False,
 
     def callback(session=None):
         with BundleReader(model_path) as reader:
-            assign_values(_read_groups(reader, groups, False, reshape_variables))
+            restore_variables(reader, _plan_groups(reader, groups, False, reshape_variables))
     return callback
 
 
@@ -337,6 +393,9 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map, skip_mismatched_shape
     ``unexpected``; with ``skip_mismatched_shapes`` shape-mismatched ones are left as they are
     and listed in ``mismatched`` instead of raising.
 
+    >>> with tf.variable_scope("finetune"):
+    ...     w = tf.get_variable("w", [2, 3])
+    ...     head = tf.get_variable("head/weights", [3, 10])
     >>> report = tf.train.init_from_checkpoint("ckpt", {"/": "finetune/"})
     >>> report["missing"]
     ['finetune/head/weights']
@@ -366,20 +425,20 @@ def init_from_checkpoint(ckpt_dir_or_file, assignment_map, skip_mismatched_shape
         else:
             raise SaverArgumentError("Assignment map with scope only name %s should map to scope "
                                      "only %s. Should be 'scope/': 'other_scope/'." % (ckpt_name, target))
-    pairs, mismatched = [], []
+    steps, mismatched = [], []
     for key, parts in sorted(plan.items()):
         if not reader.has(key):
             raise MissingCheckpointKeyError("Tensor %s is not found in %s checkpoint %s"
                                             % (key, ckpt_dir_or_file, reader.prefix), reader.path)
         try:
-            pairs += [(var, read_value(reader, key, var)) for var in parts]
+            steps += [(var, key, check_restorable(reader, key, var)) for var in parts]
         except CheckpointShapeError:
             if not skip_mismatched_shapes:
                 raise
             mismatched.append(key)
-    assign_values(pairs)
-    return {"restored": sorted({var.op.name for var, _ in pairs}), "missing": sorted(missing),
-            "unexpected": sorted(set(unexpected) - {"_CHECKPOINTABLE_OBJECT_GRAPH"}),
+    restore_variables(reader, steps)
+    return {"restored": sorted({var.op.name for var, _, _ in steps}), "missing": sorted(missing),
+            "unexpected": sorted(set(unexpected) - {OBJECT_GRAPH_KEY}),
             "mismatched": mismatched}
 
 

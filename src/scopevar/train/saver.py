@@ -3,32 +3,52 @@
 >>> w = tf.get_variable("w", [2, 3])
 >>> step = tf.train.get_or_create_global_step()
 >>> saver = tf.train.Saver(max_to_keep=3)
->>> saver.save(sess, "ckpt/model.ckpt", global_step=step)      # sess may be None
-'ckpt/model.ckpt-0'
->>> saver.restore(sess, tf.train.latest_checkpoint("ckpt"))
+>>> sess = tf.Session()
+>>> saver.save(sess, "train/model.ckpt", global_step=step)      # sess may be None
+'train/model.ckpt-0'
+>>> saver.restore(sess, tf.train.latest_checkpoint("train"))
 
 A save writes ``prefix.data-*`` and ``prefix.index`` atomically (temporary files renamed into
-place), then the ``checkpoint`` state file; unlike TF1 (``Parent directory of ... doesn't
-exist, can't save.``) missing directories are created.  There is no graph, so no ``.meta``
-file is written (``write_meta_graph`` is accepted and ignored).  A restore reads and checks
-every value before assigning any, so a failed restore leaves the variables as they were.
+place), then the ``checkpoint`` state file, so a process killed at any moment leaves the
+previous checkpoint loadable and nothing half-written visible.  Like TF's, the files are not
+fsynced: an OS crash or power loss may lose the last checkpoints (a restore then fails on their
+CRCs); ``Saver(sync=True)`` fsyncs every file and directory before going on, at the disk's
+speed.  Unlike TF1 (``Parent directory of ... doesn't exist, can't save.``) missing directories
+are created.  There is no graph, so no ``.meta`` file is written (``write_meta_graph`` is
+accepted and ignored).
+
+A restore checks every name, dtype, shape and CRC32C before it writes any variable, so a
+failed restore leaves the variables as they were; then it reads the bytes straight into the
+variables' memory.  As TF's, a name-based restore of an object-based (TF2) checkpoint maps
+the variables' names to its keys through the checkpoint's object graph.
 """
 import glob
 import numbers
 import os
 import time
 
+from .. import tf_logging as logging
 from ..bundle import BundleReader, BundleWriter, index_path, write_checkpoint_state, write_index
-from ..errors import CheckpointShapeError, NoCheckpointError, SaverArgumentError, SaverBuildError
+from ..errors import (CheckpointShapeError, MissingCheckpointKeyError, NoCheckpointError,
+                      SaverArgumentError, SaverBuildError)
 from ..graph import GraphKeys, get_default_graph
-from .checkpoint_utils import (assign_values, checkpoint_exists, get_checkpoint_mtimes,
-                               group_by_name, missing_key, read_value)
+from .checkpoint_utils import (check_restorable, checkpoint_exists, get_checkpoint_mtimes,
+                               group_by_name, missing_key, object_graph_key_mapping,
+                               restore_variables)
 
 __all__ = ["Saver"]
 
 _RESTORE_FAILED = ("Restoring from checkpoint failed. This is most likely due to %s from the "
                    "checkpoint. Please ensure that you have not altered the graph expected based "
                    "on the checkpoint. Original error:\n\n%s")
+_OBJECT_GRAPH_MISMATCH = (
+    "\n\nExisting variables not in the checkpoint: %s\n\nVariables names when this checkpoint "
+    "was written which don't exist now: %s\n\n(%d variable name(s) did match)\n\nCould not find "
+    "some variables in the checkpoint (see names above). Saver was attempting to load an "
+    "object-based checkpoint (saved using tf.train.Checkpoint or tf.keras.Model.save_weights) "
+    "using variable names. Construct the Saver with var_list={checkpoint key or old name: "
+    "variable} (tf.train.list_variables lists the keys), or with only the variables that "
+    "existed then.")
 
 
 class Saver:
@@ -40,15 +60,17 @@ class Saver:
     are saved as slices of its full name and restored whatever the partitioning at save time.
     ``sharded`` writes one data file per device.  ``saver_def``, ``builder``, ``name``,
     ``restore_sequentially`` and ``write_version`` concern TF's graph ops and are ignored
-    (the format is always V2); ``filename`` is the default ``save_path``.
+    (the format is always V2); ``filename`` is the default ``save_path``.  ``sync=True`` (not
+    a TF argument) makes each save durable against power loss: it fsyncs the files.
     """
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
                  saver_def=None, builder=None, defer_build=False, allow_empty=False,
                  write_version=2, pad_step_number=False, save_relative_paths=False,
-                 filename=None):
+                 filename=None, *, sync=False):
         self._var_list = var_list
+        self._sync = sync
         self._reshape, self._sharded = reshape, sharded
         self._max_to_keep = max_to_keep
         self._keep_every_n_hours = keep_checkpoint_every_n_hours
@@ -107,7 +129,7 @@ class Saver:
             self._record(prefix)
             write_checkpoint_state(os.path.dirname(save_path) or ".", prefix, self.last_checkpoints,
                                    latest_filename=latest_filename,
-                                   save_relative_paths=self._save_relative_paths)
+                                   save_relative_paths=self._save_relative_paths, sync=self._sync)
             self._delete_old_checkpoints(meta_graph_suffix)
         return prefix
 
@@ -116,7 +138,8 @@ class Saver:
         for name, parts in sorted(self._groups.items()):
             shards.setdefault(parts[0].device_string if self._sharded else "", []).append(
                 (name, parts))
-        writers = [BundleWriter(prefix, i, len(shards)) for i in range(len(shards))]
+        writers = [BundleWriter(prefix, i, len(shards), sync=self._sync)
+                   for i in range(len(shards))]
         try:
             for writer, (_, group) in zip(writers, sorted(shards.items())):
                 for name, parts in group:
@@ -133,14 +156,14 @@ class Saver:
                     writer.abort()
             raise
         if len(writers) > 1:
-            write_index(prefix, entries, num_shards=len(writers))
+            write_index(prefix, entries, num_shards=len(writers), sync=self._sync)
 
     # -- restoring ------------------------------------------------------------------------------
 
     def restore(self, sess=None, save_path=None):
         """Assign the variables their values in the checkpoint ``save_path`` (a prefix);
-        ``saver.restore(path)`` works too.  Every value is read and checked first, so on an
-        error no variable has changed."""
+        ``saver.restore(path)`` works too.  Everything is checked first, so on an error no
+        variable has changed."""
         sess, save_path = _session_and_path(sess, save_path, self._filename)
         if not self._groups:
             return
@@ -150,19 +173,36 @@ class Saver:
                 "tf.train.latest_checkpoint(directory) gives the newest prefix)"
                 % (save_path, index_path(save_path)), save_path)
         with BundleReader(save_path) as reader:
-            pairs = []
-            for name, parts in sorted(self._groups.items()):
-                if not reader.has(name):
-                    error = missing_key(reader, name)
-                    raise type(error)(_RESTORE_FAILED % (
-                        "a Variable name or other graph key that is missing", error), error.path)
-                try:
-                    pairs += [(var, read_value(reader, name, var, self._reshape)) for var in parts]
-                except CheckpointShapeError as error:
-                    raise CheckpointShapeError(_RESTORE_FAILED % (
-                        "a mismatch between the current graph and the graph", error),
-                        error.path) from None
-        assign_values(pairs)
+            keys = self._checkpoint_keys(reader)
+            try:
+                plan = [(var, keys[name], check_restorable(reader, keys[name], var, self._reshape))
+                        for name, parts in sorted(self._groups.items()) for var in parts]
+            except CheckpointShapeError as error:
+                raise CheckpointShapeError(_RESTORE_FAILED % (
+                    "a mismatch between the current graph and the graph", error),
+                    error.path) from None
+            restore_variables(reader, plan)
+
+    def _checkpoint_keys(self, reader):
+        """``{name: checkpoint key}`` of the variables: their names, or for an object-based
+        checkpoint lacking some, its object graph's keys (TF's fallback)."""
+        missing = [name for name in sorted(self._groups) if not reader.has(name)]
+        if not missing:
+            return {name: name for name in self._groups}
+        mapping = object_graph_key_mapping(reader)
+        if mapping is None:
+            error = missing_key(reader, missing[0])
+            raise type(error)(_RESTORE_FAILED % (
+                "a Variable name or other graph key that is missing", error), error.path)
+        absent = sorted(set(self._groups) - set(mapping))
+        if absent:
+            raise MissingCheckpointKeyError(_OBJECT_GRAPH_MISMATCH % (
+                ", ".join(absent), ", ".join(sorted(set(mapping) - set(self._groups))),
+                len(set(mapping) & set(self._groups))), reader.path)
+        logging.warning("Restoring an object-based checkpoint using a name-based saver. This may "
+                        "be somewhat fragile, and will re-build the Saver. Instead, consider "
+                        "loading object-based checkpoints using tf.train.Checkpoint().")
+        return mapping
 
     # -- the list of checkpoints to keep --------------------------------------------------------
 
