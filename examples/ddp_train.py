@@ -5,7 +5,7 @@
 The model is built with ``get_variable`` under ``variable_scope`` (a partitioned embedding and
 a dense layer); a tiny ``nn.Module`` holds the variables as its parameters so that DDP averages
 their gradients.  Gloo on CPU, NCCL with CUDA.  Each rank reads its slice of every global batch;
-at the end every rank writes one shard of a TensorFlow checkpoint.
+every 10 steps every rank writes one shard of a TensorFlow checkpoint (the last 2 are kept).
 """
 import datetime
 import os
@@ -63,9 +63,11 @@ def main(directory="/tmp/ddp_train"):
         optimizer.step()
         if rank == 0 and step % 5 == 0:
             print("step %d loss %.4f" % (step, loss.item()))
-    prefix = tf.distributed.save_sharded(os.path.join(directory, "model.ckpt"), global_step=20)
-    if rank == 0:
-        print("saved", prefix, [name for name, _ in tf.train.list_variables(prefix)])
+        if (step + 1) % 10 == 0:
+            prefix = tf.distributed.save_sharded(os.path.join(directory, "model.ckpt"),
+                                                 global_step=step + 1, max_to_keep=2)
+            if rank == 0:
+                print("saved", prefix, [name for name, _ in tf.train.list_variables(prefix)])
     dist.destroy_process_group()
 
 

@@ -2,6 +2,7 @@
 from the test process (torch is already imported), each with a bounded timeout."""
 import datetime
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,10 +30,10 @@ def free_port():
 
 
 class Model(torch.nn.Module):
-    def __init__(self):
+    def __init__(self, parts=3):
         super().__init__()
         with tf.variable_scope("model"):
-            self.emb = tf.get_variable("emb", [7, 3], partitioner=tf.fixed_size_partitioner(3))
+            self.emb = tf.get_variable("emb", [7, 3], partitioner=tf.fixed_size_partitioner(parts))
             self.w = tf.get_variable("dense/kernel", [3, 1])
             self.b = tf.get_variable("dense/bias", [1], initializer=tf.ones_initializer())
         for var in tf.trainable_variables():
@@ -78,6 +79,41 @@ def _worker(rank, world, port, directory):
             except VariableMismatchError as e:
                 with open(os.path.join(directory, "error%d.txt" % rank), "w") as f:
                     f.write(str(e))
+    finally:
+        dist.destroy_process_group()
+
+
+def _restoring_worker(rank, world, port, directory):
+    """Restores the checkpoint of STEPS into an embedding in 2 parts, rank r holding part r."""
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank,
+                            world_size=world, timeout=TIMEOUT)
+    try:
+        with tf.Graph().as_default():
+            Model(parts=world)
+            mine = [v for v in tf.global_variables()
+                    if "/part_" not in v.op.name or v.op.name.endswith("/part_%d" % rank)]
+            tf.train.Saver(mine).restore(None, os.path.join(directory, "model.ckpt-%d" % STEPS))
+            np.savez(os.path.join(directory, "restored%d.npz" % rank),
+                     **{v.op.name: v.detach().numpy() for v in mine})
+    finally:
+        dist.destroy_process_group()
+
+
+def _retention_worker(rank, world, port, directory):
+    """Saves steps 1 to 4 keeping 2 checkpoints, then step 5 keeping all (max_to_keep=None)."""
+    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank,
+                            world_size=world, timeout=TIMEOUT)
+    try:
+        with tf.Graph().as_default():
+            w = tf.get_variable("w", [4])
+            tf.get_variable("b", [2])
+            prefix = os.path.join(directory, "model.ckpt")
+            for step in range(1, 5):
+                w.data.fill_(step)
+                tf.distributed.save_sharded(prefix, global_step=step, max_to_keep=2)
+            if rank == 0:
+                shutil.copy(os.path.join(directory, "checkpoint"), directory + "/state-4")
+            tf.distributed.save_sharded(prefix, global_step=5, max_to_keep=None)
     finally:
         dist.destroy_process_group()
 
@@ -138,6 +174,29 @@ def test_ranks_agree_with_one_process(world, tmp_path, single_process):
     for rank in range(world):
         message = (tmp_path / ("error%d.txt" % rank)).read_text()
         assert "rank %d has model/extra:0 [2] float32" % (world - 1) in message, message
+    # restored by 2 ranks, each holding one part of a 2-way partitioned embedding
+    launch(2, tmp_path, worker=_restoring_worker)
+    emb = np.concatenate([single_process["model/emb/part_%d" % i] for i in range(3)])
+    for rank, rows in enumerate([emb[:4], emb[4:]]):
+        got = dict(np.load(tmp_path / ("restored%d.npz" % rank)))
+        assert sorted(got) == ["model/dense/bias", "model/dense/kernel", "model/emb/part_%d" % rank]
+        np.testing.assert_allclose(got.pop("model/emb/part_%d" % rank), rows, atol=1e-6)
+        for name, value in got.items():
+            np.testing.assert_allclose(value, single_process[name], atol=1e-6, err_msg=name)
+
+
+def test_save_sharded_keeps_the_last_max_to_keep(tmp_path):
+    launch(2, tmp_path, worker=_retention_worker)
+    state = tf.train.get_checkpoint_state(str(tmp_path), "state-4")
+    assert list(state.all_model_checkpoint_paths) == [str(tmp_path / "model.ckpt-3"),
+                                                      str(tmp_path / "model.ckpt-4")]
+    state = tf.train.get_checkpoint_state(str(tmp_path))
+    assert state.model_checkpoint_path == str(tmp_path / "model.ckpt-5")
+    assert list(state.all_model_checkpoint_paths) == [str(tmp_path / "model.ckpt-5")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint"] + [
+        "model.ckpt-%d.%s" % (step, suffix) for step in (3, 4, 5)
+        for suffix in ("data-00000-of-00002", "data-00001-of-00002", "index")] + ["state-4"]
+    assert tf.train.load_variable(str(tmp_path / "model.ckpt-4"), "w").tolist() == [4] * 4
 
 
 def test_rank_dying_mid_save_leaves_the_previous_checkpoint(tmp_path):
@@ -154,9 +213,19 @@ def test_port_in_use_fails_fast():
         taken.listen()
         start = time.monotonic()
         with pytest.raises(Exception, match="(?i)address already in use|EADDRINUSE"):
-            dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % taken.getsockname()[1],
-                                    rank=0, world_size=2, timeout=datetime.timedelta(seconds=5))
+            dist.init_process_group(
+                "gloo", init_method="tcp://127.0.0.1:%d" % taken.getsockname()[1], rank=0,
+                world_size=2, timeout=datetime.timedelta(seconds=5))
         assert time.monotonic() - start < 10
+    assert not dist.is_initialized()
+
+
+def test_unreachable_rendezvous_fails_within_the_timeout():
+    start = time.monotonic()
+    with pytest.raises(dist.DistNetworkError, match="timed out"):
+        dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % free_port(), rank=1,
+                                world_size=2, timeout=datetime.timedelta(seconds=1))
+    assert time.monotonic() - start < 10
     assert not dist.is_initialized()
 
 
@@ -169,6 +238,8 @@ def test_example_runs_under_torchrun(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert tf.train.latest_checkpoint(str(tmp_path)) == str(tmp_path / "model.ckpt-20")
+    assert list(tf.train.get_checkpoint_state(str(tmp_path)).all_model_checkpoint_paths) == [
+        str(tmp_path / "model.ckpt-10"), str(tmp_path / "model.ckpt-20")]
     assert [name for name, _ in tf.train.list_variables(str(tmp_path / "model.ckpt-20"))] == [
         "model/dense/bias", "model/dense/kernel", "model/emb"]
 

@@ -1,18 +1,23 @@
 """Data-parallel training on ``torch.distributed``: same variables everywhere, sharded saves.
 
-Every rank builds the same TF1-style model, then:
+Every rank (``torchrun --nproc_per_node=N train.py``; here a group of one process) builds
+the same TF1-style model, then:
 
->>> torch.distributed.init_process_group("gloo", timeout=datetime.timedelta(seconds=60))
->>> logits = model(x)                                  # get_variable(...) under variable_scope
->>> scopevar.distributed.check_same_variables()        # names, shapes, dtypes agree
->>> scopevar.distributed.broadcast_variables()         # rank 0's initial values everywhere
->>> ...                                                # train, e.g. under DistributedDataParallel
->>> scopevar.distributed.save_sharded("ckpt/model.ckpt", global_step=step)
+>>> import os, torch.distributed as dist    # under torchrun: dist.init_process_group("gloo")
+>>> dist.init_process_group("gloo", init_method="file://" + os.path.abspath("rendezvous"),
+...                         rank=0, world_size=1)
+>>> with tf.variable_scope("model"):
+...     w = tf.get_variable("dense/kernel", [4, 2])
+>>> tf.distributed.check_same_variables()   # names, shapes, dtypes agree on every rank
+>>> tf.distributed.broadcast_variables()    # rank 0's initial values everywhere
+>>> # ... train, e.g. under torch.nn.parallel.DistributedDataParallel
+>>> tf.distributed.save_sharded("ckpt/model.ckpt", global_step=100, max_to_keep=3)
 'ckpt/model.ckpt-100'
+>>> dist.destroy_process_group()
 
 The checkpoint is TF's V2 bundle with one data file per rank; ``tf.train.Saver().restore``
 (and TensorFlow itself) reads it with any number of processes.  Waits are bounded by the
-process group's ``timeout``.
+process group's ``timeout`` (``init_process_group(..., timeout=timedelta(seconds=60))``).
 """
 import numbers
 import os
@@ -25,6 +30,7 @@ from .bundle import write_index
 from .errors import VariableMismatchError
 from .graph import global_variables
 from .train.checkpoint_utils import group_by_name
+from .train.saver import Saver
 from .variables import PartitionedVariable
 
 __all__ = ["broadcast_variables", "check_same_variables", "save_sharded"]
@@ -32,10 +38,7 @@ __all__ = ["broadcast_variables", "check_same_variables", "save_sharded"]
 
 def broadcast_variables(var_list=None, src=0):
     """Overwrite the variables (default: all global variables) with rank ``src``'s values,
-    in place, so that every rank starts from the same point whatever its seed.
-
-    >>> scopevar.distributed.broadcast_variables()
-    """
+    in place, so that every rank starts from the same point whatever its seed."""
     with torch.no_grad():
         for var in _variables(var_list):
             dist.broadcast(var.data, src)
@@ -43,12 +46,9 @@ def broadcast_variables(var_list=None, src=0):
 
 def check_same_variables(var_list=None):
     """Raise ``VariableMismatchError`` on every rank unless all ranks hold variables of the same
-    names, shapes and dtypes; the message names the first variable that differs.
-
-    >>> scopevar.distributed.check_same_variables()
-    VariableMismatchError: Variables differ across ranks: rank 0 has dense/kernel:0 [4, 2]
-    float32, rank 1 has dense/kernel:0 [4, 3] float32 ...
-    """
+    names, shapes and dtypes; the message names the first variable that differs, as in
+    ``Variables differ across ranks: rank 0 has dense/kernel:0 [4, 2] float32, rank 1 has
+    dense/kernel:0 [4, 3] float32 ...``."""
     mine = sorted((var.name, list(var.shape), str(var.dtype).replace("torch.", ""))
                   for var in _variables(var_list))
     everyone = [None] * dist.get_world_size()
@@ -66,7 +66,8 @@ def check_same_variables(var_list=None):
                rank))
 
 
-def save_sharded(prefix, var_list=None, global_step=None, latest_filename="checkpoint"):
+def save_sharded(prefix, var_list=None, global_step=None, latest_filename="checkpoint",
+                 max_to_keep=5, *, sync=False):
     """Save a checkpoint at ``prefix`` (``prefix-<global_step>``), each rank writing one data
     shard; returns the prefix on every rank, once the checkpoint is complete.
 
@@ -75,11 +76,11 @@ def save_sharded(prefix, var_list=None, global_step=None, latest_filename="check
     ranks, and the parts of a partitioned variable held by different ranks become slices of
     one tensor.  Rank 0 gathers the entries and writes the merged index last, then the
     ``checkpoint`` state file: until then readers see the previous checkpoint, never a partial
-    one (an old index at the same prefix is removed first).
-
-    >>> scopevar.distributed.save_sharded("ckpt/model.ckpt", global_step=100)
-    'ckpt/model.ckpt-100'
-    """
+    one (an old index at the same prefix is removed first).  Then, as ``train.Saver``, it
+    deletes the checkpoints beyond the last ``max_to_keep`` (None or 0: none; the state file
+    then lists only the newest); the ones to keep are those the state file lists.  ``sync``:
+    fsync every file, as ``train.Saver(sync=True)`` (off by default, as TF).  See the module's
+    example."""
     rank, world = dist.get_rank(), dist.get_world_size()
     if global_step is not None:
         step = int(global_step) if isinstance(global_step, numbers.Integral) else \
@@ -100,7 +101,7 @@ def save_sharded(prefix, var_list=None, global_step=None, latest_filename="check
     for key in sorted(set().union(*held)):
         holders = [r for r in range(world) if key in held[r]]
         owners[key] = holders[len(owners) % len(holders)]
-    with BundleWriter(prefix, rank, world) as writer:
+    with BundleWriter(prefix, rank, world, sync=sync) as writer:
         for (name, offset), var in sorted(pieces.items()):
             if owners[(name, offset)] != rank:
                 continue
@@ -113,14 +114,24 @@ def save_sharded(prefix, var_list=None, global_step=None, latest_filename="check
     gathered = [None] * world if rank == 0 else None
     dist.gather_object(entries, gathered, dst=0)
     if rank == 0:
-        write_index(prefix, gathered, num_shards=world)
-        directory = os.path.dirname(prefix) or "."
-        state = read_checkpoint_state(directory, latest_filename)
-        previous = list(state.all_model_checkpoint_paths) if state else []
-        write_checkpoint_state(directory, prefix, [p for p in previous if p != prefix],
-                               latest_filename=latest_filename)
+        write_index(prefix, gathered, num_shards=world, sync=sync)
+        _record(prefix, max_to_keep, latest_filename, sync)
     dist.barrier()
     return prefix
+
+
+def _record(prefix, max_to_keep, latest_filename, sync):
+    """Add ``prefix`` to the state file and delete the checkpoints beyond ``max_to_keep``,
+    by ``train.Saver``'s rules, with the checkpoints the state file lists as its memory."""
+    directory = os.path.dirname(prefix) or "."
+    state = read_checkpoint_state(directory, latest_filename)
+    saver = Saver([], max_to_keep=max_to_keep, allow_empty=True, sync=sync)
+    if state and max_to_keep:
+        saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
+    saver._record(prefix)
+    write_checkpoint_state(directory, prefix, saver.last_checkpoints,
+                           latest_filename=latest_filename, sync=sync)
+    saver._delete_old_checkpoints("meta")
 
 
 def _variables(var_list, keep_partitioned=False):
