@@ -9,7 +9,8 @@ uniform) or, second set, ``variance_scaling_initializer()`` (``resnet_arg_scope`
 normal); ``biases``, BatchNorm ``beta`` and ``moving_mean`` zeros; ``gamma`` and
 ``moving_variance`` ones.  The graph seed is set, so every value is determined.
 
-Measures (best of a few runs each):
+Measures (best of a few runs each), wall-clock and process CPU seconds (the machine is shared:
+CPU time, the work done, varies less with the load; TF's includes its thread pools' spinning):
 * scopevar: building the variable set in a fresh graph (creation initializes: what TF's graph
   building plus its first ``sess.run(init)`` do), and re-running
   ``global_variables_initializer()`` on it; and the part of that spent in the Philox kernels
@@ -63,20 +64,34 @@ for kind, make in (("xavier", lambda: slim.xavier_initializer()),
         tf.set_random_seed(1)
         t = time.perf_counter()
         build(SHAPES, make())
-        res[kind + "_graph"] = time.perf_counter() - t
+        res[kind + "_graph"] = [time.perf_counter() - t, float("nan")]
         init = tf.global_variables_initializer()
         with tf.Session() as sess:
             runs = []
             for _ in range(REPEATS + 1):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 sess.run(init)
-                runs.append(time.perf_counter() - t)
-        res[kind + "_first"], res[kind + "_later"] = runs[0], min(runs[1:])
+                runs.append((time.perf_counter() - t, time.process_time() - c))
+        res[kind + "_first"] = runs[0]
+        res[kind + "_later"] = [min(r[i] for r in runs[1:]) for i in (0, 1)]
         with tf.Session() as sess:     # a fresh session: run 0 again
             sess.run(init)
             res[kind + "_digest"] = digest(sess.run(tf.global_variables()))
 print(json.dumps(res))
 '''
+
+
+def timed(f):
+    """(wall, process CPU) seconds of ``f()``, after a garbage collection."""
+    gc.collect()
+    t, c = time.perf_counter(), time.process_time()
+    f()
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def fastest(times):
+    """The best wall and the best CPU time of (wall, cpu) pairs."""
+    return [min(t[i] for t in times) for i in (0, 1)]
 
 
 def run_scopevar(shapes):
@@ -91,28 +106,16 @@ def run_scopevar(shapes):
         for _ in range(REPEATS):
             with tf.Graph().as_default():
                 tf.set_random_seed(1)
-                gc.collect()
-                t = time.perf_counter()
-                env["build"](shapes, make())
-                builds.append(time.perf_counter() - t)
+                builds.append(timed(lambda: env["build"](shapes, make())))
                 digest = env["digest"](v.detach().numpy() for v in tf.global_variables())
-                init = tf.global_variables_initializer()
-                gc.collect()
-                t = time.perf_counter()
-                init()
-                reruns.append(time.perf_counter() - t)
-        res[kind + "_build"], res[kind + "_rerun"] = min(builds), min(reruns)
+                reruns.append(timed(tf.global_variables_initializer()))
+        res[kind + "_build"], res[kind + "_rerun"] = fastest(builds), fastest(reruns)
         res[kind + "_digest"] = digest
         kernel = philox.uniform if kind == "xavier" else philox.truncated_normal
         weights = [s for n, s in shapes if n.endswith("/weights")]
-        kernels = []
-        for _ in range(REPEATS):
-            gc.collect()
-            t = time.perf_counter()
-            for i, shape in enumerate(weights):
-                kernel(shape, 1, i)
-            kernels.append(time.perf_counter() - t)
-        res[kind + "_kernels"] = min(kernels)
+        res[kind + "_kernels"] = fastest([timed(lambda: [kernel(shape, 1, i) for i, shape in
+                                                          enumerate(weights)])
+                                          for _ in range(REPEATS)])
     return res
 
 
@@ -156,22 +159,26 @@ def main():
         tfr = None
     print("resnet_v1_50: %d variables, %.1fM values, graph seed set; torch %s, %d threads"
           % (len(shapes), values / 1e6, torch.__version__, torch.get_num_threads()))
-    print("%-58s %10s %10s %10s" % ("", "seconds", "TF/this", "this/torch"))
+    nan = [float("nan")] * 2
+    print("%-56s %8s %8s %8s %8s %10s" % ("", "seconds", "CPU s", "TF/this", "TF/this",
+                                          "this/torch"))
+    print("%-56s %8s %8s %8s %8s %10s" % ("", "(wall)", "", "(wall)", "(CPU)", "(wall)"))
     for kind, label in (("xavier", "weights xavier_initializer() (uniform)"),
                         ("vs", "weights variance_scaling_initializer() (truncated)")):
-        t_tf = tfr[kind + "_first"] if tfr else float("nan")
+        t_tf = tfr[kind + "_first"] if tfr else nan
         rows = [("scopevar: build the variables (= initialize)", sv[kind + "_build"]),
                 ("scopevar: re-run global_variables_initializer()", sv[kind + "_rerun"]),
                 ("  of which TF's random kernels (scopevar.philox)", sv[kind + "_kernels"]),
                 ("TF: sess.run(global_variables_initializer()), 1st", t_tf),
                 ("TF: sess.run(global_variables_initializer()), later",
-                 tfr[kind + "_later"] if tfr else float("nan")),
+                 tfr[kind + "_later"] if tfr else nan),
                 ("TF: building the graph (not included above)",
-                 tfr[kind + "_graph"] if tfr else float("nan")),
-                ("torch: empty + nn.init per variable (unseeded)", pt[kind])]
+                 tfr[kind + "_graph"] if tfr else nan),
+                ("torch: empty + nn.init per variable (unseeded)", [pt[kind], float("nan")])]
         print(label)
-        for name, t in rows:
-            print("  %-56s %10.3f %9.2fx %9.2fx" % (name, t, t_tf / t, t / pt[kind]))
+        for name, (wall, cpu) in rows:
+            print("  %-54s %8.3f %8.3f %7.2fx %7.2fx %9.2fx" % (
+                name, wall, cpu, t_tf[0] / wall, t_tf[1] / cpu, wall / pt[kind]))
         if tfr:
             same = sv[kind + "_digest"] == tfr[kind + "_digest"]
             print("  values bit-identical to TF's: %s (sha256 %s)" % (same, sv[kind + "_digest"]))

@@ -11,7 +11,9 @@ uniform, normal and truncated normal at 1M, 4M and 16M samples for
   test oracle's runner),
 * the numpy reference of ``tests/reference_tf_random.py`` (1M only: it is slow),
 
-and the ratios of scopevar to each, all measured in this one run (best of a few repeats).
+and the ratios of scopevar to each, all measured in this one run (best of a few repeats); and,
+per core, scopevar and TF on one thread timed by process CPU time (less sensitive to other
+processes' load than wall-clock time).
 """
 import json
 import os
@@ -29,29 +31,32 @@ OPS = ["uniform", "normal", "truncated_normal"]
 
 TF_PROGRAM = r'''
 import json, time
-def timed(sess, x):
-    t = time.perf_counter(); sess.run(x.op); return time.perf_counter() - t
+def timed(sess, x, clock):
+    t = clock(); sess.run(x.op); return clock() - t
 res = {}
+one_thread = tf.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
 for op in OPS:
     for n in SIZES:
-        graph = tf.Graph()
-        with graph.as_default():
-            x = getattr(tf.random, op)([n], seed=1)
-            with tf.Session(graph=graph) as sess:
-                sess.run(x.op)
-                best = min(timed(sess, x) for _ in range(REPEATS))
-        res["%s %d" % (op, n)] = best
+        for key, config, clock in (("", None, time.perf_counter),
+                                   (" cpu1", one_thread, time.process_time)):
+            graph = tf.Graph()
+            with graph.as_default():
+                x = getattr(tf.random, op)([n], seed=1)
+                with tf.Session(graph=graph, config=config) as sess:
+                    sess.run(x.op)
+                    best = min(timed(sess, x, clock) for _ in range(REPEATS))
+            res["%s %d%s" % (op, n, key)] = best
 print(json.dumps(res))
 '''
 
 
-def best_time(f, repeats):
+def best_time(f, repeats, clock=time.perf_counter):
     f()
     times = []
     for _ in range(repeats):
-        t = time.perf_counter()
+        t = clock()
         f()
-        times.append(time.perf_counter() - t)
+        times.append(clock() - t)
     return min(times)
 
 
@@ -68,7 +73,8 @@ def main(repeats=5):
             ours[op, n] = best_time(lambda: getattr(philox, op)([n], 87654321, 1), repeats)
             theirs[op, n] = best_time(lambda: torch_ops[op](n), repeats)
             torch.set_num_threads(1)
-            ours_1[op, n] = best_time(lambda: getattr(philox, op)([n], 87654321, 1), repeats)
+            ours_1[op, n] = best_time(lambda: getattr(philox, op)([n], 87654321, 1), repeats,
+                                      time.process_time)
             torch.set_num_threads(threads)
     numpy_ops = {"uniform": ref.random_uniform, "normal": ref.random_standard_normal,
                  "truncated_normal": ref.truncated_normal}
@@ -82,16 +88,20 @@ def main(repeats=5):
         print("TensorFlow not measured:", e)
         tf_times = {}
 
-    print("float32 samples per second (M/s); torch threads: %d (scopevar also on 1)" % threads)
-    print("%-17s %9s %10s %10s %10s %10s %10s %9s %9s %9s" % ("op", "samples", "scopevar",
-          "sv 1 thr", "torch", "TF graph", "numpy ref", "sv/torch", "sv/TF", "sv/numpy"))
+    print("float32 samples per second (M/s); torch threads: %d.  'per core': 1 thread, process "
+          "CPU time (steadier on a loaded machine)" % threads)
+    print("%-17s %8s %9s %9s %9s %9s %9s %9s %8s %8s %8s" % (
+        "op", "samples", "scopevar", "torch", "TF graph", "numpy ref", "sv/core", "TF/core",
+        "sv/torch", "sv/TF", "core sv/TF"))
     for op in OPS:
         for n in SIZES:
             rate = lambda seconds: n / seconds / 1e6 if seconds else float("nan")  # noqa: E731
             sv, sv_1, pt = rate(ours[op, n]), rate(ours_1[op, n]), rate(theirs[op, n])
             tf_rate, np_rate = rate(tf_times.get("%s %d" % (op, n))), rate(reference.get((op, n)))
-            print("%-17s %8dMi %10.1f %10.1f %10.1f %10.1f %10.2f %8.2fx %8.2fx %8.1fx" % (
-                op, n >> 20, sv, sv_1, pt, tf_rate, np_rate, sv / pt, sv / tf_rate, sv / np_rate))
+            tf_1 = rate(tf_times.get("%s %d cpu1" % (op, n)))
+            print("%-17s %7dMi %9.1f %9.1f %9.1f %9.2f %9.1f %9.1f %7.2fx %7.2fx %9.2fx" % (
+                op, n >> 20, sv, pt, tf_rate, np_rate, sv_1, tf_1, sv / pt, sv / tf_rate,
+                sv_1 / tf_1))
 
 
 if __name__ == "__main__":

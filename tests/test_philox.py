@@ -1,4 +1,7 @@
 """scopevar.philox against the verified numpy reference (reference_tf_random.py), bit for bit."""
+import multiprocessing
+import os
+
 import numpy as np
 import pytest
 import torch
@@ -63,6 +66,34 @@ def test_same_values_on_any_number_of_threads():
     finally:
         torch.set_num_threads(threads)
     assert torch.equal(*values)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16], ids=str)
+@pytest.mark.parametrize("op", OPS)
+def test_scale_and_shift_are_the_ops_after_the_draw(op, dtype):
+    # fused into the blocks for float32/float64; the same bits as scaling the output after
+    ours = OPS[op][0]
+    shape = [70_001]
+    raw = ours(shape, 9, 10, dtype, 1)
+    scale, shift = (float(torch.tensor(x, dtype=dtype)) for x in (0.0371, -1.3))
+    assert torch.equal(ours(shape, 9, 10, dtype, 1, scale, shift), raw * scale + shift)
+    assert torch.equal(ours(shape, 9, 10, dtype, 1, scale=scale), raw * scale)
+    assert not torch.equal(raw * scale + shift, raw)
+
+
+def _draw_in_child(expected):
+    # (numpy compares: torch's OpenMP threads, like the pool, are gone in a forked child)
+    os._exit(0 if np.array_equal(philox.uniform([300_001], 1, 2).numpy(), expected) else 1)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_forked_child_draws_on_its_own_threads():
+    # the parent's kept thread pool does not exist in a forked child (it would wait forever)
+    expected = philox.uniform([300_001], 1, 2).numpy()
+    child = multiprocessing.get_context("fork").Process(target=_draw_in_child, args=(expected,))
+    child.start()
+    child.join(60)
+    assert child.exitcode == 0
 
 
 def reference_words(n, seed, seed2, per_call, run=0):

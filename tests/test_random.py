@@ -1,13 +1,15 @@
 """Seeds (TF's get_seed and its per-graph counter), the random and constant ops, their
 distributions, and torch's generator on the unseeded path.  Seeded uniform / normal /
 truncated values are checked against the numpy reference of TF's kernels."""
+import pickle
+
 import numpy as np
 import pytest
 import torch
 
 import reference_tf_random as ref
 import scopevar as tf
-from scopevar import errors
+from scopevar import errors, philox
 
 MAXINT32 = 2 ** 31 - 1
 
@@ -98,6 +100,40 @@ def test_reinitializing_runs_the_next_stream():
     assert torch.equal(runs[0], runs[1])           # the first sess.run(init): run 0 again
     for got, w in zip(runs[1:], want):
         assert got.numpy().tobytes() == w.tobytes()
+
+
+def test_variable_from_a_random_op_reruns_the_op():
+    # TF re-runs the op behind the initial value: each run of the initializer continues it
+    v = tf.Variable(tf.random_normal([2, 3], seed=1))
+    w = tf.Variable(tf.random_uniform([4], 0, 9, tf.int64, seed=2))
+    runs = []
+    for _ in range(3):
+        runs.append((v.detach().clone(), w.detach().clone()))
+        tf.global_variables_initializer()()
+    for run, (got_v, got_w) in zip([0, 0, 1], runs):
+        assert got_v.numpy().tobytes() == ref.random_standard_normal(
+            [2, 3], 87654321, 1, np.float32, run).tobytes()
+        assert torch.equal(got_w, philox.uniform_int([4], 0, 9, 87654321, 2, torch.int64, run))
+
+
+def test_random_op_outputs_stay_plain_tensors():
+    # how to re-run the op is kept off the tensor: it still pickles (torch.save) as before
+    t = tf.random_normal([3], seed=1)
+    assert t.__dict__ == {} and torch.equal(pickle.loads(pickle.dumps(t)), t)
+
+
+def test_seeded_dropout_uses_the_uniform_stream():
+    x = torch.arange(1.0, 13.0).reshape(3, 4)
+    mask = ref.random_uniform([3, 4], 87654321, 5) >= np.float32(0.4)
+    y = tf.nn.dropout(x, rate=0.4, seed=5)
+    assert np.array_equal(y.numpy() != 0, mask)
+    assert torch.equal(y[torch.from_numpy(mask)], x[torch.from_numpy(mask)] / np.float32(0.6))
+
+
+def test_dropout_at_rate_zero_takes_an_op_seed():
+    tf.set_random_seed(3)
+    tf.nn.dropout(torch.ones(2), rate=0.0)
+    assert tf.get_seed(None) == (3, 1)
 
 
 def test_seeded_values_ignore_torch_generator():

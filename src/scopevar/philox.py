@@ -12,7 +12,9 @@ glibc's algorithms, checked on every input Box-Muller can give them, so no resul
 platform's libm; float64 normals call the C library's ``log`` / ``sin`` / ``cos`` (via
 :mod:`math`), as TF does.  The arithmetic is vectorised numpy on blocks of Philox calls (torch
 has no unsigned 64-bit shifts, and its per-op overhead is several times numpy's), the blocks
-spread over ``torch.get_num_threads()`` threads: numpy releases the GIL inside its loops.
+spread over a kept pool of ``torch.get_num_threads()`` threads: numpy releases the GIL inside
+its loops.  ``scale`` and ``shift`` apply TF's ``* stddev + mean`` (``* (max - min) + min``) to
+each block while it is in cache.
 
 >>> from scopevar import philox
 >>> philox.uniform([4], seed=87654321, seed2=1)    # tf.random.uniform([4], seed=1), 1st run
@@ -26,6 +28,7 @@ Reference: ``shared/reference/tf_random.md`` (sections 3-6).
 import concurrent.futures
 import functools
 import math
+import os
 import threading
 
 import numpy as np
@@ -44,25 +47,28 @@ _REDRAWN_BLOCKS = 2              # truncated normal: blocks whose rejects are re
 _MANTISSA_BITS = {torch.float32: 23, torch.float16: 10, torch.bfloat16: 7}
 
 
-def uniform(shape, seed, seed2, dtype=torch.float32, run=0):
-    """TF's ``RandomUniform``: values in ``[0, 1)`` (float16, bfloat16, float32 or float64)."""
+def uniform(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
+    """TF's ``RandomUniform``: values in ``[0, 1)`` (float16, bfloat16, float32 or float64),
+    then ``* scale`` and ``+ shift`` in ``dtype`` where given (TF's Python wrapper's ops)."""
     if dtype == torch.float64:
-        return _generate(shape, seed, seed2, run, 2, _uniform_float64, np.float64)
+        return _float(shape, seed, seed2, run, dtype, 2, _uniform_float64, np.float64, scale, shift)
     if dtype in _MANTISSA_BITS:
         kernel = functools.partial(_uniform_float, mantissa_bits=_MANTISSA_BITS[dtype])
-        return _generate(shape, seed, seed2, run, 4, kernel, np.float32).to(dtype)
+        return _float(shape, seed, seed2, run, dtype, 4, kernel, np.float32, scale, shift)
     raise TypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s" % dtype)
 
 
-def normal(shape, seed, seed2, dtype=torch.float32, run=0):
-    """TF's ``RandomStandardNormal`` (Box-Muller; half precisions round TF's float32 values)."""
-    return _generate(shape, seed, seed2, run, *_normal_kernel(dtype, "normal")).to(dtype)
+def normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
+    """TF's ``RandomStandardNormal`` (Box-Muller; half precisions round TF's float32 values),
+    then ``* scale + shift`` as :func:`uniform`."""
+    return _float(shape, seed, seed2, run, dtype, *_normal_kernel(dtype, "normal"), scale, shift)
 
 
-def truncated_normal(shape, seed, seed2, dtype=torch.float32, run=0):
-    """TF's ``TruncatedNormal``: standard normal values with ``|x| < 2``, found by rejection."""
-    return _generate(shape, seed, seed2, run, *_normal_kernel(dtype, "truncated_normal"),
-                     truncated=True).to(dtype)
+def truncated_normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
+    """TF's ``TruncatedNormal``: standard normal values with ``|x| < 2``, found by rejection,
+    then ``* scale + shift`` as :func:`uniform`."""
+    return _float(shape, seed, seed2, run, dtype, *_normal_kernel(dtype, "truncated_normal"),
+                  scale, shift, truncated=True)
 
 
 def uniform_int(shape, minval, maxval, seed, seed2, dtype=torch.int32, run=0):
@@ -80,13 +86,35 @@ def uniform_int(shape, minval, maxval, seed, seed2, dtype=torch.int32, run=0):
     return _generate(shape, seed, seed2, run, per_call, kernel, values)
 
 
+def _float(shape, seed, seed2, run, dtype, per_call, kernel, computed, scale, shift,
+           truncated=False):
+    """A float op's values in ``dtype``, ``computed`` in float32 or float64: scaled block by
+    block, in cache, if that is ``dtype``; half precisions are rounded first, as in TF."""
+    if dtype in (torch.float32, torch.float64):
+        return _generate(shape, seed, seed2, run, per_call, kernel, computed, truncated,
+                         scale, shift)
+    values = _generate(shape, seed, seed2, run, per_call, kernel, computed, truncated)
+    return _scaled(values.to(dtype), scale, shift)
+
+
+def _scaled(values, scale, shift):
+    """``values * scale + shift`` in place (numpy or torch), skipping a None."""
+    if scale is not None:
+        values *= scale
+    if shift is not None:
+        values += shift
+    return values
+
+
 # ---------------------------------------------------------------------------------------------
 # The generator and the block-wise driver
 
-def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False):
+def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False, scale=None,
+              shift=None):
     """The op's output as a torch tensor: ``kernel`` turns the words of each Philox call into a
-    group of ``per_call`` values of the numpy ``dtype``.  ``truncated``: a group keeps the first
-    ``per_call`` values within (-2, 2) of its own run of calls (TF's TruncatedNormal)."""
+    group of ``per_call`` values of the numpy ``dtype``, then scaled (:func:`_scaled`).
+    ``truncated``: a group keeps the first ``per_call`` values within (-2, 2) of its own run of
+    calls (TF's TruncatedNormal)."""
     shape = torch.Size([shape] if isinstance(shape, int) else [int(d) for d in shape])
     if seed == 0 and seed2 == 0:  # TF then seeds the kernel nondeterministically
         seed, seed2 = (int(s) for s in torch.randint(1, 2 ** 63 - 1, (2,)))
@@ -95,41 +123,61 @@ def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False)
     start = run * n * _CALLS_PER_OUTPUT
     stride = per_call * _TRUNCATED_CALLS_PER_VALUE if truncated else 1
     out = np.empty((-(-n // per_call), per_call), dtype)
+    if scale is not None:
+        scale = dtype(scale)
+    if shift is not None:
+        shift = dtype(shift)
 
     threads = torch.get_num_threads()
     size = _BLOCK * min(threads, 4)
 
     def fill(first, last, scratch):
         calls = np.arange(start + stride * first, start + stride * last, stride, dtype=np.uint64)
+        part = out[first:last]
         for block in range(0, last - first, size):
-            kernel(philox(calls[block:block + size], scratch),
-                   out[first + block:first + block + size], scratch)
+            values = part[block:block + size]
+            kernel(philox(calls[block:block + size], scratch), values, scratch)
+            if not truncated:
+                _scaled(values, scale, shift)
         if truncated:
-            _truncate(out[first:last], calls, philox, kernel, scratch)
+            _truncate(part, calls, philox, kernel, scratch)
+            _scaled(part, scale, shift)
 
     # truncated: the groups of several blocks redraw their rejected values together
     _in_blocks(len(out), fill, size * (_REDRAWN_BLOCKS if truncated else 1), threads)
     return torch.from_numpy(out).view(-1)[:n].view(shape)
 
 
+_LOCAL = threading.local()    # each thread's scratch arrays
+
+
 def _in_blocks(count, work, size, threads):
-    """``work(first, last, scratch)`` for the blocks of ``size`` of ``range(count)``, on up to
-    ``threads`` threads (numpy releases the GIL in its loops), each with its own scratch arrays."""
-    blocks = range(0, count, size)
-    local = threading.local()
-
+    """``work(first, last, scratch)`` over ``range(count)`` in parts of at most ``size``, as
+    many per thread, on up to ``threads`` threads (numpy releases the GIL in its loops), each
+    with its own scratch arrays.  Parts are no smaller than ``_BLOCK // 4`` (numpy's overhead
+    per call would show)."""
     def run(first):
-        if not hasattr(local, "scratch"):
-            local.scratch = _Scratch()
-        work(first, min(first + size, count), local.scratch)
+        scratch = getattr(_LOCAL, "scratch", None)
+        if scratch is None:
+            scratch = _LOCAL.scratch = _Scratch()
+        work(first, min(first + part, count), scratch)
 
-    threads = min(threads, len(blocks))
-    if threads > 1:
-        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, blocks))
+    parts = max(1, threads * -(-count // (threads * size)))
+    part = max(-(-count // parts), _BLOCK // 4)
+    firsts = range(0, count, part)
+    if threads > 1 and len(firsts) > 1:
+        list(_pool(threads, os.getpid()).map(run, firsts))
     else:
-        for first in blocks:
+        for first in firsts:
             run(first)
+
+
+@functools.lru_cache(maxsize=None)
+def _pool(threads, pid):
+    """A pool of ``threads`` threads, kept: starting threads for every op costs more than
+    small ops do.  One per process (``pid``): a forked child has none of its parent's
+    threads."""
+    return concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="philox")
 
 
 class _Philox:

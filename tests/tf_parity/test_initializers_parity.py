@@ -242,6 +242,33 @@ v = tf.Variable(tf.random_normal([3, 2], seed=1), name="v")
 w = tf.get_variable("w", initializer=tf.truncated_normal([4], seed=2))
 out["v"], out["w"] = ev(v), ev(w)
 """)
+exact("rerun_raw_random_op_initial_value", """
+v = tf.Variable(tf.random_normal([2, 3], seed=1), name="v")
+w = tf.get_variable("w", initializer=tf.random_uniform([5], -1.0, 1.0, tf.float64, seed=2))
+tf.set_random_seed(4)
+t = tf.Variable(tf.truncated_normal([3], 2.0, 0.5), name="t")
+i = tf.Variable(tf.random_uniform([4], 0, 100, tf.int32), name="i")
+vs = [v, w, t, i]
+out["run0"] = ev(vs)
+if not TF:      # TF's ev() ran the first initialization (see rerun_initializers)
+    tf.global_variables_initializer()()
+for run in (1, 2):
+    ev(tf.global_variables_initializer())
+    out["run%d" % run] = ev(vs)
+""")
+exact("dropout_seeded", """
+x = tf.reshape(tf.range(1.0, 25.0), [4, 6])
+out["op_seed"] = ev(tf.nn.dropout(x, rate=0.3, seed=2))
+out["keep_prob"] = ev(tf.nn.dropout(x, keep_prob=0.6, seed=2))
+out["noise_shape"] = ev(tf.nn.dropout(x, rate=0.5, noise_shape=[4, 1], seed=7))
+out["f64"] = ev(tf.nn.dropout(tf.cast(x, tf.float64), rate=0.25, seed=1))
+out["f16"] = ev(tf.nn.dropout(tf.cast(x, tf.float16), rate=0.5, seed=1))
+tf.set_random_seed(5)
+out["graph_seed"] = ev(tf.nn.dropout(x, rate=0.5))
+out["rate0"] = ev(tf.nn.dropout(x, rate=0.0))       # takes an op seed all the same
+out["after_rate0"] = ev(tf.nn.dropout(x, rate=0.5))
+out["after_rate0_uniform"] = ev(tf.random_uniform([3]))
+""")
 exact("partitioned_op_seed", """
 p = tf.fixed_size_partitioner(3)
 a = tf.get_variable("a", [10, 4], initializer=tf.truncated_normal_initializer(seed=1), partitioner=p)
