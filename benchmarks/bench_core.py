@@ -4,12 +4,14 @@ Run: ``.venv/bin/python benchmarks/bench_core.py``.  TensorFlow runs in a subpro
 test oracle's runner); ratios are printed from timings taken in this one run.
 
 Measures
-* creating 2,000 small variables (``[4, 4]``, default glorot initializer) in two nested scopes;
+* creating 2,000 small variables (``[4, 4]``, default glorot initializer) in two nested scopes,
+  with Python's garbage collector on (what a user sees) and, for scopevar, off;
 * fetching them again with ``reuse=True`` (scopes re-entered per block of 10), and the cost of a
   single reused ``get_variable`` inside two nested scopes (the hot path);
 * building the slim ``resnet_v1_50`` variable set from its 267 names and shapes;
 * creation cost per variable at 1,000 / 10,000 / 100,000 variables in one graph, and Python
-  memory per variable beyond its data (tracemalloc).
+  memory per variable beyond its data (tracemalloc);
+* where the creation of one small variable goes, part by part, in CPU time.
 """
 import gc
 import json
@@ -76,6 +78,12 @@ def run_scopevar(shapes):
         res["create"] = env["timed"](env["build"], 2000, tf.get_variable) / 2000
         res["reuse"] = env["timed"](env["reuse"], 2000, tf.get_variable) / 2000
         res["hot"] = env["hot"](200000, tf.get_variable)
+    with tf.Graph().as_default():               # the same without the garbage collector
+        gc.disable()
+        try:
+            res["create_nogc"] = env["timed"](env["build"], 2000, tf.get_variable) / 2000
+        finally:
+            gc.enable()
     with tf.Graph().as_default():
         res["resnet"] = env["timed"](env["resnet"], shapes)
     for n in (1000, 10000, 100000):
@@ -123,6 +131,57 @@ def run_torch(shapes):
     return res
 
 
+def breakdown(n=500, runs=25):
+    """Where creating one small variable goes, in CPU time of this thread (robust to other
+    processes on the machine), by subtraction of nested measurements: best of ``runs``."""
+    import functools
+    import scopevar as tf
+    from scopevar.initializers import GlorotUniform
+    from scopevar.variables import Variable
+    env = {"tf": tf}
+    exec(COMMON, env)
+
+    def cpu(f, gc_on=False):
+        best = float("inf")
+        for _ in range(runs):
+            with tf.Graph().as_default():
+                gc.collect()
+                if not gc_on:
+                    gc.disable()
+                start = time.thread_time()
+                f()
+                best = min(best, time.thread_time() - start)
+                gc.enable()
+        return best / n * 1e6
+
+    init = functools.partial(GlorotUniform(), [4, 4], dtype=torch.float32)
+    draw = lambda: torch.empty([4, 4], dtype=torch.float32).uniform_(-0.6, 0.6)  # noqa: E731
+    t = {
+        "gc_on": cpu(lambda: env["build"](n, tf.get_variable), gc_on=True),
+        "total": cpu(lambda: env["build"](n, tf.get_variable)),
+        "scopes": cpu(lambda: env["build"](n, lambda name, shape: None)),
+        "variable": cpu(lambda: [Variable(init, name="w") for _ in range(n)]),
+        "init": cpu(lambda: [init() for _ in range(n)]),
+        "torch": cpu(lambda: [torch.Tensor._make_subclass(Variable, draw(), True)
+                              for _ in range(n)]),
+        "draw": cpu(lambda: [draw() for _ in range(n)]),
+    }
+    parts = [
+        ("torch: random draw (empty + uniform_)", t["draw"]),
+        ("torch: the Parameter object (_make_subclass)", t["torch"] - t["draw"]),
+        ("glorot_uniform + random_uniform, Python", t["init"] - t["draw"]),
+        ("Variable(): naming, seeds, collections",
+         t["variable"] - t["init"] - (t["torch"] - t["draw"])),
+        ("get_variable: scope defaults, store, checks", t["total"] - t["variable"] - t["scopes"]),
+        ("variable_scope enter/exit (2 per 10 vars)", t["scopes"]),
+        ("Python's garbage collector", t["gc_on"] - t["total"]),
+    ]
+    print("\nwhere creating a small variable goes (CPU time of this thread, us per variable):")
+    for label, us in parts:
+        print("  %-46s %6.2f" % (label, us))
+    print("  %-46s %6.2f" % ("total (GC on)", t["gc_on"]))
+
+
 def main():
     with open(SHAPES) as f:
         shapes = json.load(f)
@@ -137,17 +196,19 @@ def main():
     us = 1e6
     print("%-44s %12s %12s %12s %10s %10s" % ("", "scopevar", "TF v1 graph", "torch", "TF/sv", "sv/torch"))
     for key, label, scale, unit in [("create", "create small variable", us, "us"),
+                                    ("create_nogc", "  the same with gc.disable()", us, "us"),
                                     ("reuse", "reuse (scopes entered per 10 vars)", us, "us"),
                                     ("hot", "reused get_variable in 2 nested scopes", us, "us"),
                                     ("resnet", "build resnet_v1_50 variable set", 1e3, "ms")]:
         t_sv = sv[key] * scale
-        t_tf = tfr[key] * scale if tfr else float("nan")
+        t_tf = tfr[key] * scale if tfr and key in tfr else float("nan")
         t_pt = pt[key] * scale if key in pt else float("nan")
         print("%-44s %9.2f %s %9.2f %s %9.2f %s %9.1fx %9.2fx" % (
             label, t_sv, unit, t_tf, unit, t_pt, unit, t_tf / t_sv, t_sv / t_pt))
     for n in (1000, 10000, 100000):
         print("create at %6d variables: %7.2f us/variable, %6.0f bytes/variable of Python memory"
               % (n, sv["create_%d" % n] * us, sv["bytes_%d" % n]))
+    breakdown()
 
 
 if __name__ == "__main__":

@@ -175,25 +175,9 @@ class Graph:
                 name = "%s_%d" % (name, i - 1)
         return name
 
-    @contextlib.contextmanager
     def name_scope(self, name):
-        """Enter a name scope (see ``scopevar.name_scope``); yields the scope string."""
-        thread = self._thread
-        old = thread.name_stack
-        if name:
-            _validate_scope_name(name, nested=bool(old))
-            if name[-1] == "/":
-                new, returned = name[:-1], name
-            else:
-                new = self.unique_name(name)
-                returned = new + "/"
-        else:
-            new = returned = ""
-        thread.name_stack = new
-        try:
-            yield returned
-        finally:
-            thread.name_stack = old
+        """Enter a name scope (see ``scopevar.name_scope``); gives the scope string."""
+        return _NameScope(self, name)
 
     # -- seeds ------------------------------------------------------------------------------
 
@@ -213,6 +197,34 @@ class Graph:
 
     def __repr__(self):
         return "<scopevar.Graph at %#x>" % id(self)
+
+
+class _NameScope:
+    """``Graph.name_scope``: a class, cheaper than a generator (every variable scope opens one)."""
+
+    __slots__ = ("_graph", "_name", "_old")
+
+    def __init__(self, graph, name):
+        self._graph, self._name = graph, name
+
+    def __enter__(self):
+        thread = self._graph._thread
+        old = self._old = thread.name_stack
+        name = self._name
+        if name:
+            _validate_scope_name(name, nested=bool(old))
+            if name[-1] == "/":
+                new, returned = name[:-1], name
+            else:
+                new = self._graph.unique_name(name)
+                returned = new + "/"
+        else:
+            new = returned = ""
+        thread.name_stack = new
+        return returned
+
+    def __exit__(self, *exc):
+        self._graph._thread.name_stack = self._old
 
 
 def _validate_scope_name(name, nested):

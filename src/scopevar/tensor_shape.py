@@ -82,7 +82,7 @@ class TensorShape:
         return list(self._dims)
 
     def is_fully_defined(self):
-        return self._dims is not None and all(d is not None for d in self._dims)
+        return self._dims is not None and None not in self._dims
 
     def num_elements(self):
         if not self.is_fully_defined():

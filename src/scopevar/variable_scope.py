@@ -151,12 +151,9 @@ class VariableScope:
         name_stack, thread.name_stack = thread.name_stack, ""   # get_variable ignores name scopes
         try:
             return var_store.get_variable(
-                full_name, shape=shape, dtype=dtype, initializer=initializer,
-                regularizer=regularizer, reuse=reuse, trainable=trainable,
-                collections=collections, caching_device=caching_device, partitioner=partitioner,
-                validate_shape=validate_shape, use_resource=use_resource,
-                custom_getter=custom_getter, constraint=constraint,
-                synchronization=synchronization, aggregation=aggregation)
+                full_name, shape, dtype, initializer, regularizer, reuse, trainable, collections,
+                caching_device, partitioner, validate_shape, use_resource, custom_getter,
+                constraint, synchronization, aggregation)
         finally:
             thread.name_stack = name_stack
 
@@ -255,11 +252,9 @@ class _VariableStore:
             synchronization, aggregation, trainable, name)
         if custom_getter is None:
             return self._true_getter(
-                name, shape=shape, dtype=dtype, initializer=initializer, regularizer=regularizer,
-                reuse=reuse, trainable=trainable, collections=collections,
-                caching_device=caching_device, partitioner=partitioner,
-                validate_shape=validate_shape, use_resource=use_resource, constraint=constraint,
-                synchronization=synchronization, aggregation=aggregation)
+                name, shape, dtype, initializer, regularizer, reuse, trainable, collections,
+                caching_device, partitioner, validate_shape, use_resource, constraint,
+                synchronization, aggregation)
         kwargs = dict(getter=self._true_getter, name=name, shape=shape, dtype=dtype,
                       initializer=initializer, regularizer=regularizer, reuse=reuse,
                       trainable=trainable, collections=collections, caching_device=caching_device,
@@ -291,7 +286,7 @@ class _VariableStore:
                     name, None, shape, dtype, initializer, regularizer, reuse, trainable,
                     collections, caching_device, validate_shape, use_resource, constraint,
                     synchronization, aggregation)
-            if "%s/part_0" % name in self._vars:
+            if name + "/part_0" in self._vars:
                 raise PartitionError(
                     "No partitioner was provided, but a partitioned version of the variable was "
                     "found: %s/part_0. Perhaps a variable of the same name was already created "
@@ -337,14 +332,12 @@ class _VariableStore:
         if from_value:
             init_val, var_dtype = initializer, None
         else:
-            if inspect.isclass(initializer):
+            if isinstance(initializer, type):
                 initializer = initializer()
             if shape is not None and shape.is_fully_defined():
-                if _takes_partition_info(initializer):
-                    init_val = functools.partial(initializer, shape.as_list(), dtype=dtype,
-                                                 partition_info=partition_info)
-                else:
-                    init_val = functools.partial(initializer, shape.as_list(), dtype=dtype)
+                init_val = _InitializerCall(
+                    initializer, tuple(shape.as_list()), dtype,
+                    partition_info if _takes_partition_info(initializer) else _NOT_PASSED)
                 var_dtype = dtype
             elif _needs_no_arguments(initializer):
                 init_val, var_dtype = initializer, None
@@ -489,23 +482,55 @@ def _default_initializer(name, dtype):
                            "initializer=tf.zeros_initializer() or another." % (name, dtypes.tf_repr(dtype)))
 
 
-_TAKES_PARTITION_INFO = {}
+_NOT_PASSED = object()
+
+
+class _InitializerCall:
+    """``initializer(shape, dtype=dtype[, partition_info=...])``, the initial value of a new
+    variable (TF's ``functools.partial``: one object, as the variable keeps it to re-run)."""
+
+    __slots__ = ("initializer", "shape", "dtype", "partition_info")
+
+    def __init__(self, initializer, shape, dtype, partition_info):
+        self.initializer, self.shape = initializer, shape
+        self.dtype, self.partition_info = dtype, partition_info
+
+    def __call__(self):
+        if self.partition_info is _NOT_PASSED:
+            return self.initializer(list(self.shape), dtype=self.dtype)
+        return self.initializer(list(self.shape), dtype=self.dtype,
+                                partition_info=self.partition_info)
+
+
+_SIGNATURES = {}
+
+
+def _signature(fn):
+    """``(positional names, keyword-only names, takes **kwargs)`` of a callable, or None where
+    Python cannot tell; cached per code object (per class for initializer objects), as
+    ``inspect.signature`` costs ~50 µs and runs on every variable."""
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    key = code if code is not None else (type(fn) if isinstance(fn, Initializer) else None)
+    sig = _SIGNATURES.get(key)
+    if sig is None:
+        try:
+            params = inspect.signature(fn).parameters.values()
+        except (TypeError, ValueError):
+            return None
+        sig = (frozenset(p.name for p in params
+                         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)),
+               frozenset(p.name for p in params if p.kind is p.KEYWORD_ONLY),
+               any(p.kind is p.VAR_KEYWORD for p in params))
+        if key is not None:
+            _SIGNATURES[key] = sig
+    return sig
 
 
 def _takes_partition_info(fn):
-    """Whether ``partition_info`` is a named argument of the initializer (TF 2.x passes it only
-    then); cached per initializer class or function."""
-    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-    key = code if code is not None else (type(fn) if isinstance(fn, Initializer) else None)
-    known = _TAKES_PARTITION_INFO.get(key)
-    if known is None:
-        try:
-            known = "partition_info" in inspect.getfullargspec(fn).args
-        except TypeError:
-            known = False
-        if key is not None:
-            _TAKES_PARTITION_INFO[key] = known
-    return known
+    """Whether ``partition_info`` is a named (positional-or-keyword) argument of the initializer:
+    TF 2.x passes it only then."""
+    sig = _signature(fn)
+    return sig is not None and "partition_info" in sig[0]
 
 
 def _needs_no_arguments(fn):
@@ -518,11 +543,9 @@ def _needs_no_arguments(fn):
 
 
 def _accepts(fn, arg):
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
-    return arg in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    """Whether ``fn`` can be called with the keyword argument ``arg``."""
+    sig = _signature(fn)
+    return sig is not None and (arg in sig[0] or arg in sig[1] or sig[2])
 
 
 # -- partitions -------------------------------------------------------------------------------
@@ -607,11 +630,9 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
                 and scope._dtype is v.dtype:
             return v                          # the hot path: a plain reuse
     return scope.get_variable(
-        store, name, shape=shape, dtype=dtype, initializer=initializer,
-        regularizer=regularizer, trainable=trainable, collections=collections,
-        caching_device=caching_device, partitioner=partitioner, validate_shape=validate_shape,
-        use_resource=use_resource, custom_getter=custom_getter, constraint=constraint,
-        synchronization=synchronization, aggregation=aggregation)
+        store, name, shape, dtype, initializer, regularizer, None, trainable, collections,
+        caching_device, partitioner, validate_shape, use_resource, custom_getter, constraint,
+        synchronization, aggregation)
 
 
 def get_local_variable(name, shape=None, dtype=None, initializer=None, regularizer=None,
@@ -743,16 +764,15 @@ class _pure_variable_scope:  # noqa: N801 - TF's name
             scope = self._cached_scope
         else:
             old = self._old
-            self._new_name = old.name + "/" + self._name_or_scope if old.name else self._name_or_scope
-            self._reuse = self._reuse or old.reuse
-            name_scope = self._name_or_scope if self._old_name_scope is None else self._old_name_scope
+            name = self._name_or_scope
+            self._new_name = old._name + "/" + name if old._name else name
+            self._reuse = self._reuse or old._reuse
+            name_scope = name if self._old_name_scope is None else self._old_name_scope
             scope = VariableScope(
-                self._reuse, name=self._new_name, initializer=old.initializer,
-                regularizer=old.regularizer, caching_device=old.caching_device,
-                partitioner=old.partitioner, dtype=old.dtype, use_resource=old.use_resource,
-                custom_getter=old.custom_getter, name_scope=name_scope,
-                constraint=self._constraint)
-            self._apply_args(scope, old.custom_getter)
+                self._reuse, self._new_name, old._initializer, old._regularizer,
+                old._caching_device, old._partitioner, old._custom_getter, name_scope, old._dtype,
+                old._use_resource, self._constraint)
+            self._apply_args(scope, old._custom_getter)
             store.open_variable_scope(self._new_name)
         store.current_scope = scope
         self._last = scope
