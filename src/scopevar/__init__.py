@@ -5,6 +5,8 @@
 collections; ``from scopevar import slim`` is TF-Slim.  Variables are ``torch.nn.Parameter``s.
 """
 from . import contrib, dtypes, errors, losses, slim, train  # noqa: F401
+from . import tf_logging as logging  # noqa: F401 - tf.logging
+from .behavior import *  # noqa: F401,F403 - disable_v2_behavior, ...
 from .constant_op import (constant, convert_to_tensor, fill, ones, ones_like, zeros,  # noqa: F401
                           zeros_like)
 from .device import DeviceSpec, device  # noqa: F401
@@ -35,7 +37,7 @@ from .regularizers import no_regularizer  # noqa: F401
 from . import array_ops, compat, layers, math_ops, nn  # noqa: F401 - tf.layers.*, tf.nn.*
 from .array_ops import *  # noqa: F401,F403 - concat, reshape, ... as TF names them
 from .math_ops import *  # noqa: F401,F403 - add, matmul, reduce_sum, ...
-from .session import InteractiveSession, Session  # noqa: F401
+from .session import InteractiveSession, Session, placeholder  # noqa: F401
 from .tensor_shape import Dimension, TensorShape  # noqa: F401
 from .variable_scope import (AUTO_REUSE, VariableScope, get_local_variable,  # noqa: F401
                              get_variable, get_variable_scope, variable_creator_scope,

@@ -47,7 +47,10 @@ class UnauthenticatedError(OpError): pass
 class InvalidNameError(ValueError):
     """A scope or variable name that does not match TF's name pattern.
 
-    >>> tf.get_variable("_x", [1])      # at the root a leading "_" is not allowed
+    >>> tf.get_variable("_x", [1])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.InvalidNameError: '_x' is not a valid root scope name. A root scope name ...
     """
 
 
@@ -73,15 +76,27 @@ class VariableScopeTypeError(TypeError):
 class VariableAlreadyExistsError(ValueError):
     """``get_variable`` would create a variable that exists and reuse is off.
 
-    >>> with tf.variable_scope("s"): tf.get_variable("v", [1])
-    >>> with tf.variable_scope("s"): tf.get_variable("v", [1])     # raises
+    >>> with tf.variable_scope("s"):
+    ...     v = tf.get_variable("v", [1])
+    ...
+    >>> with tf.variable_scope("s"):
+    ...     v = tf.get_variable("v", [1])
+    ...
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.VariableAlreadyExistsError: Variable s/v already exists, disallowed. Did ...
     """
 
 
 class VariableNotFoundError(ValueError):
     """``get_variable`` under ``reuse=True`` names a variable that does not exist.
 
-    >>> with tf.variable_scope("s", reuse=True): tf.get_variable("nope", [1])
+    >>> with tf.variable_scope("s", reuse=True):
+    ...     v = tf.get_variable("nope", [1])
+    ...
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.VariableNotFoundError: Variable s/nope does not exist, or was not created ...
     """
 
 
@@ -150,6 +165,11 @@ class SessionError(RuntimeError):
     """A TF1 ``Session`` feature that has no meaning in eager scopevar (``feed_dict``)."""
 
 
+class PlaceholderError(RuntimeError):
+    """``tf.placeholder``: eager scopevar computes values at once, so there is nothing to feed
+    later (see ``scopevar.session.placeholder`` for what to write instead)."""
+
+
 # --- checkpoints -------------------------------------------------------------------------------
 
 class CheckpointError(DataLossError):
@@ -180,7 +200,11 @@ class CheckpointArgumentError(CheckpointError, InvalidArgumentError, ValueError)
     """A checkpoint read or write asked for something TF rejects: a duplicate key, a slice
     outside its tensor, checkpoint-state timestamps that do not match the paths.
 
-    >>> w.add("w", x); w.add("w", x)         # Adding duplicate key: w
+    >>> writer = tf.bundle.BundleWriter("ckpt/model")
+    >>> writer.add("w", np.zeros(2)); writer.add("w", np.zeros(2))
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.CheckpointArgumentError: Adding duplicate key: w
     """
 
 
@@ -194,7 +218,10 @@ class ConstantValueError(ValueError):
     """A constant whose value does not fit its shape: more values than the shape holds, a
     negative dimension, a fill value that is not a scalar.
 
-    >>> tf.constant([1, 2, 3], shape=[2])         # Too many elements provided ...
+    >>> tf.constant([1, 2, 3], shape=[2])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.ConstantValueError: Too many elements provided. Takes at most 2, but got 3.
     """
 
 
@@ -202,6 +229,9 @@ class ConstantShapeError(TypeError):
     """``verify_shape=True`` and the value has another shape than asked for.
 
     >>> tf.constant([1, 2], shape=[2, 1], verify_shape=True)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.ConstantShapeError: Expected Tensor's shape: (2, 1), but got (2,).
     """
 
 
@@ -209,14 +239,20 @@ class RandomArgumentError(ValueError):
     """A random op built with an argument TF rejects: a dtype it does not produce, no
     ``maxval`` for integers, logits that are not a matrix, a negative ``num_samples``.
 
-    >>> tf.random_uniform([2], dtype=tf.int32)     # Must specify maxval ...
+    >>> tf.random_uniform([2], dtype=tf.int32)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.RandomArgumentError: Must specify maxval for integer dtype tf.int32
     """
 
 
 class RandomTypeError(TypeError):
     """A random op given a dtype or a shape of a type its kernel does not take.
 
-    >>> tf.random_normal([2.5])                    # shape must be integers
+    >>> tf.random_normal([2.5])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.RandomTypeError: Value passed to parameter 'shape' has DataType float32 not ...
     """
 
 
@@ -225,6 +261,9 @@ class RandomRangeError(InvalidArgumentError):
     a negative dimension, a crop larger than the value.
 
     >>> tf.random_uniform([2], 3, 3, dtype=tf.int32)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.RandomRangeError: Need minval < maxval, got 3 >= 3
     """
 
 
@@ -234,14 +273,20 @@ class SaverArgumentError(ValueError):
     """A ``Saver`` built or called with arguments TF rejects: nothing to save, two variables
     with one name, a ``latest_filename`` with a directory in it.
 
-    >>> tf.train.Saver([])                         # No variables to save
+    >>> tf.train.Saver([])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.SaverArgumentError: No variables to save (create variables before the ...
     """
 
 
 class SaverTypeError(TypeError):
     """A ``Saver`` given something that is not a variable, a list or a dict of them.
 
-    >>> tf.train.Saver("w")                        # Variables to save should be passed ...
+    >>> tf.train.Saver("w")
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.SaverTypeError: Variables to save should be passed in a dict or a list. Got ...
     """
 
 
@@ -252,7 +297,10 @@ class SaverBuildError(RuntimeError):
 class NoCheckpointError(CheckpointNotFoundError, ValueError):
     """No checkpoint at the path given to ``Saver.restore`` or ``load_checkpoint``.
 
-    >>> saver.restore(sess, "no/such/model.ckpt")  # The passed save_path is not a valid ...
+    >>> tf.train.Saver([tf.Variable(1.0, name="w")]).restore(None, "no/such/model.ckpt")
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.NoCheckpointError: The passed save_path is not a valid checkpoint: ...
     """
 
 
@@ -260,14 +308,23 @@ class MissingCheckpointKeyError(CheckpointNotFoundError, ValueError):
     """A variable to restore whose name the checkpoint lacks (``NotFoundError`` for the
     ``Saver``, ``ValueError`` for slim's ``assign_from_checkpoint``).
 
-    >>> tf.train.Saver({"renamed": w}).restore(None, path)   # Key renamed not found ...
+    >>> w = tf.Variable([1.0, 2.0], name="w")
+    >>> path = tf.train.Saver([w]).save(None, "ckpt/model")
+    >>> tf.train.Saver({"renamed": w}).restore(None, path)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.MissingCheckpointKeyError: Restoring from checkpoint failed. This is most ...
     """
 
 
 class CheckpointShapeError(RestoreError, ValueError):
     """A variable to restore whose shape or dtype differs from the checkpoint's tensor.
 
-    >>> tf.train.Saver([tf.Variable([1., 2., 3.], name="w")]).restore(None, path)
+    >>> path = tf.train.Saver([tf.Variable([1.0, 2.0], name="w")]).save(None, "ckpt/model")
+    >>> tf.train.Saver({"w": tf.Variable([1.0, 2.0, 3.0])}).restore(None, path)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.CheckpointShapeError: Restoring from checkpoint failed. This is most likely ...
     """
 
 
@@ -277,7 +334,13 @@ class ExportError(CheckpointError, ValueError):
     """A conversion that cannot be done: a string tensor to safetensors, a file that is not
     safetensors.
 
-    >>> checkpoint_to_safetensors("ckpt/with_strings", "out.safetensors")   # cannot hold ...
+    >>> with open("junk.safetensors", "w") as f:
+    ...     _ = f.write("not safetensors")
+    ...
+    >>> tf.train.safetensors_to_checkpoint("junk.safetensors", "ckpt/model")
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.ExportError: junk.safetensors: not a readable safetensors file (Error while ...
     """
 
 
@@ -286,7 +349,10 @@ class ExportError(CheckpointError, ValueError):
 class EmbeddingArgumentError(ValueError):
     """Bad arguments to ``embedding_lookup``: no params, an unknown partition strategy, ...
 
-    >>> tf.nn.embedding_lookup(table, ids, partition_strategy="range")
+    >>> tf.nn.embedding_lookup([], [1])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.EmbeddingArgumentError: Length of params is currently 0. Need at least one ...
     """
 
 
@@ -297,14 +363,20 @@ class EmbeddingTypeError(TypeError):
 class EmbeddingIndexError(InvalidArgumentError):
     """An id outside the embedding table (or outside its partition).
 
-    >>> tf.nn.embedding_lookup(tf.zeros([10, 4]), [10])     # indices[0] = 10 is not in [0, 10)
+    >>> tf.nn.embedding_lookup(tf.zeros([10, 4]), [10])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.EmbeddingIndexError: indices[0] = 10 is not in [0, 10)
     """
 
 
 class VariableMismatchError(ValueError):
     """Ranks of a distributed job whose variables differ (names, shapes or dtypes).
 
-    >>> scopevar.distributed.check_same_variables()   # rank 1 built one layer more
+    >>> tf.distributed.check_same_variables()   # doctest: +SKIP
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.VariableMismatchError: Variables differ across ranks: rank 0 has ...
     """
 
 
@@ -312,7 +384,10 @@ class OptimizerArgumentError(ValueError):
     """An optimizer built or called with arguments TF rejects: no variables to optimize, no
     name, a non-positive Adagrad accumulator.
 
-    >>> tf.train.GradientDescentOptimizer(0.1).minimize(lambda: tf.constant(1.0))  # no vars
+    >>> tf.train.GradientDescentOptimizer(0.1).minimize(lambda: tf.constant(1.0), var_list=[])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.OptimizerArgumentError: No variables to optimize.
     """
 
 
@@ -320,14 +395,22 @@ class NoGradientsError(ValueError):
     """``minimize`` / ``apply_gradients`` where no variable has a gradient (the loss does not
     depend on them, or is not a tensor computed with torch ops).
 
-    >>> opt.minimize(lambda: w.detach().sum())     # No gradients provided for any variable
+    >>> w = tf.Variable([1.0, 2.0], name="w")
+    >>> tf.train.GradientDescentOptimizer(0.1).minimize(lambda: w.detach().sum())
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.NoGradientsError: No gradients provided for any variable, check your graph ...
     """
 
 
 class GradientShapeError(ValueError):
     """A gradient whose shape differs from its variable's.
 
-    >>> opt.apply_gradients([(torch.ones(3), w)])  # w has shape [2]
+    >>> w = tf.Variable([1.0, 2.0], name="w")
+    >>> tf.train.GradientDescentOptimizer(0.1).apply_gradients([(torch.ones(3), w)])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.GradientShapeError: Dimension 0 in both shapes must be equal, but are 2 and ...
     """
 
 
@@ -340,13 +423,19 @@ class MovingAverageArgumentError(ValueError):
     averages would diverge).
 
     >>> tf.train.ExponentialMovingAverage(1.5)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.MovingAverageArgumentError: decay must be in [0, 1], got 1.5: the shadow is ...
     """
 
 
 class MovingAverageTypeError(TypeError):
     """``ExponentialMovingAverage.apply`` given a variable that is not half, float or double.
 
-    >>> ema.apply([tf.Variable(1, name="step")])   # The variables must be half, float, ...
+    >>> tf.train.ExponentialMovingAverage(0.9).apply([tf.Variable(1, name="step")])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.MovingAverageTypeError: The variables must be half, float, or double: step:0
     """
 
 
@@ -354,7 +443,10 @@ class LearningRateArgumentError(ValueError):
     """A learning-rate schedule given arguments TF rejects (no ``global_step``, boundaries
     and values of mismatched lengths).
 
-    >>> tf.train.exponential_decay(0.1, None, 100, 0.9)   # global_step is required ...
+    >>> tf.train.exponential_decay(0.1, None, 100, 0.9)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.LearningRateArgumentError: global_step is required for exponential_decay.
     """
 
 
@@ -366,7 +458,10 @@ class TemplateArgumentError(ValueError):
     """``make_template`` misused: a non-callable ``func_``, or a first call that creates no
     variables followed by one that does, or a later call that creates new variables.
 
-    >>> tf.make_template("t", 3)                   # func_ must be callable
+    >>> tf.make_template("t", 3)
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.TemplateArgumentError: func_ must be callable, got 3: pass the function ...
     """
 
 
@@ -374,5 +469,13 @@ class TensorFlowAlreadyImportedError(ImportError):
     """``scopevar.compat.alias_tensorflow()`` in a process that has imported TensorFlow (or
     tf_slim) already: the names ``tensorflow`` / ``tf_slim`` are taken.
 
-    >>> import tensorflow; scopevar.compat.alias_tensorflow()   # TensorFlow is already ...
+    >>> import tensorflow; tf.compat.alias_tensorflow()   # doctest: +SKIP
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.TensorFlowAlreadyImportedError: TensorFlow is already imported in this ...
     """
+
+
+class ReloadMismatchError(DataLossError):
+    """``scopevar demo``: the network restored from the last checkpoint into a fresh graph
+    predicts differently from the trained one (the checkpoint lost or changed a variable)."""

@@ -10,7 +10,8 @@ here variables already hold their values, ops are callables and tensors are comp
 """
 import torch
 
-from .errors import SessionError
+from . import dtypes
+from .errors import PlaceholderError, SessionError
 
 
 class Session:
@@ -39,6 +40,24 @@ class Session:
 
 
 InteractiveSession = Session
+
+
+def placeholder(dtype, shape=None, name=None):
+    """``tf.placeholder``: there is nothing to feed later in eager scopevar, so this raises
+    ``PlaceholderError`` saying what to write instead.
+
+    >>> tf.placeholder(tf.float32, [None, 784])
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.PlaceholderError: tf.placeholder(float32, shape=[None, 784]) has no ...
+    """
+    shape = None if shape is None else [None if d is None or d == -1 else int(d) for d in shape]
+    raise PlaceholderError(
+        "tf.placeholder(%s, shape=%s) has no meaning in eager scopevar: values are computed when "
+        "an op is called, so there is nothing to feed later. Build the model inside a function "
+        "of its inputs and call it with the batch (a torch tensor or numpy array), e.g. "
+        "logits = model(torch.as_tensor(images)); or use a tensor of the same shape where only "
+        "the variables matter (tf.zeros([1, ...]))." % (dtypes.name(dtype), shape))
 
 
 def _fetch(x):

@@ -6,10 +6,14 @@ was given: a tensor (a variable shows its current value), or a zero-argument cal
 computes one.  Create the ops once (tags are made unique, ``loss``, ``loss_1``, as TF does)
 and run ``merge_all()`` at every step:
 
->>> tf.summary.scalar("loss", lambda: loss_fn())
+>>> w = tf.Variable([1.0, -2.0], name="w")
+>>> loss = tf.summary.scalar("loss", lambda: (w ** 2).sum())
 >>> merged = tf.summary.merge_all()
->>> writer = tf.summary.FileWriter("/tmp/logs")
->>> writer.add_summary(sess.run(merged), global_step=step)
+>>> writer = tf.summary.FileWriter("logs")
+>>> with tf.Session() as sess:
+...     for step in range(3):
+...         writer.add_summary(sess.run(merged), global_step=step)
+>>> writer.close()
 
 Tags are prefixed by the active ``name_scope`` (``summary/loss``).  The ``tensorboard``
 package provides the protobufs (``pip install scopevar[summary]``); the event files (TFRecord

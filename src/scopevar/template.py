@@ -5,6 +5,7 @@ shared by every later call — and a ``torch.nn.Module`` whose parameters are th
 ...     w = tf.get_variable("w", [x.shape[-1], 4])
 ...     return x @ w
 >>> layer = tf.make_template("dense", dense)
+>>> x = torch.ones(2, 3)
 >>> y1 = layer(x); y2 = layer(x)                 # one variable, dense/w
 >>> list(layer.state_dict())
 ['dense/w']

@@ -3,12 +3,19 @@
 Keys are the checkpoint's tensor names as they are (``conv1/weights``, ``/`` included); a
 partitioned tensor becomes one whole tensor.
 
->>> sd = checkpoint_to_state_dict("ckpt/model.ckpt-7")      # {'conv1/weights': tensor, ...}
+>>> w = tf.get_variable("conv1/weights", [3, 3, 1, 8])
+>>> tf.train.Saver().save(None, "ckpt/model.ckpt", global_step=7)
+'ckpt/model.ckpt-7'
+>>> sd = checkpoint_to_state_dict("ckpt/model.ckpt-7")      # {'conv1/weights': tensor}
 >>> state_dict_to_checkpoint(sd, "out/model.ckpt-7")       # a TF bundle again
+'out/model.ckpt-7'
 >>> checkpoint_to_safetensors("ckpt/model.ckpt-7", "model.safetensors")
+'model.safetensors'
 >>> safetensors_to_checkpoint("model.safetensors", "out/model.ckpt")
+'out/model.ckpt'
 >>> sd = variables_to_state_dict()                          # the global variables, by TF name
->>> assign_from_state_dict(sd)                              # and back, in place
+>>> assign_from_state_dict(sd)                              # and back: (missing, unexpected)
+([], [])
 
 ``progress``, where taken, is called with the byte size of each tensor as it is done.
 safetensors (``pip install scopevar[convert]``) is imported only when used.
@@ -34,7 +41,10 @@ def checkpoint_to_state_dict(prefix, progress=None):
     """``{name: tensor}`` of every tensor in the checkpoint ``prefix`` (strings as numpy
     arrays of bytes); large tensors are copy-on-write mappings of the data file.
 
-    >>> checkpoint_to_state_dict("ckpt/model.ckpt-7")["global_step"]
+    >>> step = tf.train.get_or_create_global_step()
+    >>> step.load(7)
+    >>> path = tf.train.Saver().save(None, "ckpt/model.ckpt", global_step=step)
+    >>> checkpoint_to_state_dict(path)["global_step"]
     tensor(7)
     """
     with BundleReader(prefix) as reader:
@@ -58,7 +68,8 @@ def checkpoint_to_safetensors(prefix, path, progress=None):
     """Write the tensors of the checkpoint ``prefix`` as the safetensors file ``path``
     (atomically); returns ``path``.  String tensors raise ``ExportError``.
 
-    >>> checkpoint_to_safetensors("ckpt/model.ckpt-7", "model.safetensors")
+    >>> path = state_dict_to_checkpoint({"w": torch.ones(2, 3)}, "ckpt/model.ckpt-7")
+    >>> checkpoint_to_safetensors(path, "model.safetensors")
     'model.safetensors'
     """
     from safetensors.torch import save
@@ -84,6 +95,8 @@ def safetensors_to_checkpoint(path, prefix, progress=None):
     """Write the tensors of the safetensors file ``path`` as the TF checkpoint ``prefix``,
     one tensor in memory at a time; returns ``prefix``.
 
+    >>> from safetensors.torch import save_file
+    >>> save_file({"w": torch.ones(2, 3)}, "model.safetensors")
     >>> safetensors_to_checkpoint("model.safetensors", "out/model.ckpt")
     'out/model.ckpt'
     """
@@ -107,7 +120,9 @@ def variables_to_state_dict(var_list=None):
     detached tensors sharing the variables' memory; a partitioned variable is assembled into
     one new tensor.
 
-    >>> torch.save(variables_to_state_dict(), "model.pt")
+    >>> w = tf.get_variable("w", [2, 3])
+    >>> list(variables_to_state_dict())
+    ['w']
     """
     groups = group_by_name(_variables(var_list))
     return {name: parts[0].detach() if parts[0]._save_slice_info is None else _assemble(parts)
@@ -120,6 +135,7 @@ def assign_from_state_dict(state_dict, var_list=None, strict=True):
     Returns ``(missing, unexpected)`` key lists, as ``torch.nn.Module.load_state_dict``; with
     ``strict`` a missing key raises ``MissingCheckpointKeyError`` (unexpected keys do not).
 
+    >>> w = tf.get_variable("w", [2, 3])
     >>> assign_from_state_dict({"w": torch.zeros(2, 3)}, [w])
     ([], [])
     """

@@ -9,6 +9,7 @@ that, when run, updates them again — so both ``ema.apply(vars)`` per step and
 ``op = ema.apply(vars); sess.run(op)`` per step work.  (The first ``apply`` also updates,
 like running TF's op once; with the shadow equal to the variable that changes nothing.)
 
+>>> w = tf.Variable([1.0, 2.0], name="w")
 >>> ema = tf.train.ExponentialMovingAverage(0.99)
 >>> update = ema.apply([w])
 >>> ema.average(w).op.name
