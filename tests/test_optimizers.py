@@ -21,8 +21,30 @@ def test_sgd_rule_and_global_step():
     op = tf.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=step)
     np.testing.assert_allclose(w.eval(), [0.8, -1.6], rtol=1e-6)
     assert int(step) == 1
-    op()                                       # running the returned op does nothing
-    assert int(step) == 1
+
+
+def test_minimize_op_recomputes_the_loss_per_run():
+    w, loss = _quad()
+    step = tf.train.get_or_create_global_step()
+    opt = tf.train.MomentumOptimizer(0.1, 0.9)
+    train_op = opt.minimize(loss, global_step=step)      # the first step, now
+    with tf.Session() as sess:
+        assert sess.run(train_op) is None
+    train_op()
+    assert int(step) == 3
+    ref = tf.get_variable("ref", initializer=[1.0, -2.0])
+    ref_opt = tf.train.MomentumOptimizer(0.1, 0.9)
+    for _ in range(3):
+        ref_opt.minimize(lambda: (ref * ref).sum())
+    np.testing.assert_allclose(w.eval(), ref.eval(), rtol=1e-6)
+
+
+def test_minimize_op_of_a_computed_loss_cannot_run():
+    w, loss = _quad()
+    op = tf.train.GradientDescentOptimizer(0.1).minimize(loss())
+    with pytest.raises(errors.SessionError, match="cannot be recomputed eagerly"):
+        op()
+    np.testing.assert_allclose(w.eval(), [0.8, -1.6], rtol=1e-6)
 
 
 def test_momentum_rule_and_slot():

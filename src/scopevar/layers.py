@@ -173,6 +173,7 @@ class Conv2D(Layer):
         self.kernel = self.add_weight("kernel", self.kernel_size + [depth, self.filters],
                                       initializer=self.kernel_initializer,
                                       regularizer=self.kernel_regularizer)
+        nn.store_filter_channels_last(self.kernel)
         if self.use_bias:
             self.bias = self.add_weight("bias", [self.filters], initializer=self.bias_initializer,
                                         regularizer=self.bias_regularizer)

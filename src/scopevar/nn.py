@@ -3,7 +3,8 @@
 Layouts.  An NHWC tensor goes to torch as ``x.permute(0, 3, 1, 2)``: a ``channels_last`` view
 of the same memory, which torch's kernels take and return without copying; the result is
 permuted back to NHWC, again without a copy.  Filters ``[kh, kw, in, out]`` become torch's
-``[out, in, kh, kw]`` by a permute as well.
+``[out, in, kh, kw]`` by a permute as well; the layers store their kernels in ``[out, kh, kw,
+in]`` memory (``store_filter_channels_last``) so that this permute is ``channels_last`` too.
 
 Padding is TF's.  ``SAME`` pads ``max((ceil(in / s) - 1) * s + (k - 1) * d + 1 - in, 0)`` in
 total, the odd pixel at the bottom / right: convolutions give torch the symmetric part and pad
@@ -23,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from . import dtypes
+from . import random as random_ops
 from ._convert import INTS, alias, binary, check_dtype, floats, ints, op_error
 from ._convert import axes as _axes
 from .constant_op import convert_to_tensor
@@ -139,6 +141,19 @@ _CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_trans
 
 def _torch_filter(w, n):
     return w.permute(n + 1, n, *range(n))        # [k..., in, out] -> [out, in, k...]
+
+
+def store_filter_channels_last(kernel):
+    """Re-store a filter variable ``[k..., in, out]`` in ``[out, k..., in]`` memory order, so
+    the ``[out, in, k...]`` permute torch convolves with is a ``channels_last`` tensor that its
+    kernels take without copying the filter on every call (and whose gradient comes back in
+    the variable's own layout).  Name, shape and values are unchanged; a partitioned
+    variable is left as it is."""
+    if isinstance(kernel, torch.Tensor):
+        stored = kernel.data.movedim(-1, 0)
+        if not stored.is_contiguous():
+            kernel.data = stored.contiguous().movedim(0, -1)
+    return kernel
 
 
 def _conv(x, w, strides, pads, dilations, channels_first, groups=1):
@@ -709,9 +724,9 @@ def zero_fraction(value, name=None):
 # --- dropout -------------------------------------------------------------------------------------
 
 def _random_uniform(shape, dtype, seed, device):
-    """Uniform [0, 1) draws for ``dropout``: the single place where TF-exact seeded draws
-    (``seed`` / the graph seed) will plug in."""
-    return torch.rand(shape, dtype=dtype, device=device)
+    """Uniform [0, 1) draws for ``dropout``: TF's ``random_uniform(shape, seed=seed)``, so TF's
+    exact stream when a graph or op seed is set."""
+    return random_ops.random_uniform(shape, dtype=dtype, seed=seed).to(device)
 
 
 def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None):
@@ -738,8 +753,10 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         raise ValueError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
                          "Received: x_dtype=%s" % dtypes.tf_repr(x.dtype))
     if is_number and rate == 0:
+        random_ops.get_seed(seed)           # as TF: the graph's op seed counter moves on
         return x
-    keep = _random_uniform(_noise_shape(x, noise_shape), x.dtype, seed, x.device) >= rate
+    keep = _random_uniform(_noise_shape(x, noise_shape), x.dtype, seed, x.device) >= \
+        torch.as_tensor(rate, dtype=x.dtype)
     scaled = x * (1 / (1 - rate)) if is_number else x / (1 - rate.to(x.dtype))
     return torch.where(keep, scaled, 0.)
 

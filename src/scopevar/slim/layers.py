@@ -15,7 +15,7 @@ import torch
 
 from .. import nn
 from ..constant_op import convert_to_tensor
-from ..graph import GraphKeys, add_to_collections
+from ..graph import GraphKeys, add_to_collections, get_collection_ref
 from ..initializers import ones_initializer, zeros_initializer
 from ..layers import _bn_apply
 from ..math_ops import tensordot
@@ -44,14 +44,21 @@ def _collections(variables_collections, name):
 
 
 def _var(name, shape, dtype, initializer, regularizer, trainable, variables_collections,
-         keras_name=None):
+         keras_name=None, on_create=None):
     """A model variable; ``keras_name``: the name TF's keras layer gives it, which names its
-    regularization loss (``Conv/kernel/Regularizer/...``)."""
+    regularization loss (``Conv/kernel/Regularizer/...``); ``on_create(v)`` is called when it
+    is new (not reused)."""
+    created = get_collection_ref(GraphKeys.GLOBAL_VARIABLES)
+    count = len(created)
     v = model_variable(name, shape=shape, dtype=dtype, initializer=initializer,
                        regularizer=None if keras_name else regularizer, trainable=trainable)
-    if keras_name and regularizer is not None:
-        prefix = get_variable_scope().name
-        add_regularization_loss(v, (prefix + "/" if prefix else "") + keras_name, regularizer)
+    if len(created) > count:
+        if on_create is not None:
+            on_create(v)
+        if keras_name and regularizer is not None:
+            # TF's keras layer names the loss in the layer's name scope
+            add_regularization_loss(v, get_variable_scope().original_name_scope + keras_name,
+                                    regularizer)
     extra = _collections(variables_collections, name)
     if extra:
         add_to_collections(extra, v)
@@ -97,7 +104,8 @@ def convolution(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data
     with variable_scope(scope, "Conv", [x], reuse=reuse) as sc:
         depth = x.shape[1 if cf else -1]
         w = _var("weights", k + [depth, num_outputs], _dtype(x), weights_initializer,
-                 weights_regularizer, trainable, variables_collections, "kernel")
+                 weights_regularizer, trainable, variables_collections, "kernel",
+                 nn.store_filter_channels_last)
         fmt = NCHW if cf else NHWC
         y = nn.conv2d(x, w, strides=[1, 1] + s if cf else [1] + s + [1], padding=padding,
                       data_format=fmt, dilations=[1, 1] + r if cf else [1] + r + [1])

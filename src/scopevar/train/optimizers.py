@@ -2,13 +2,18 @@
 
 Eager semantics (as TF's own eager mode): ``minimize(loss)`` computes the gradients and
 applies the update *now*; ``loss`` is a zero-argument callable (recomputed each call, the
-usual way) or a scalar tensor already computed from the variables.  The returned op does
-nothing when run, so ``sess.run(train_op)`` after ``minimize`` is harmless: call
-``minimize`` once per step.
+usual way) or a scalar tensor already computed from the variables.  The returned train op
+applies one more step each time it runs (``sess.run(train_op)``), recomputing a callable
+loss: so either call ``minimize`` once per step, or run its op once per step -- TF1's
+``train_op = opt.minimize(loss_fn)`` then ``n`` runs makes ``n + 1`` steps here, as
+``minimize`` itself made the first (TF graph mode applies nothing until the op runs).
 
 >>> w = tf.get_variable("w", initializer=[1.0, 2.0])
 >>> opt = tf.train.AdamOptimizer(0.1)
->>> opt.minimize(lambda: (w * w).sum())
+>>> train_op = opt.minimize(lambda: (w * w).sum())       # step 1
+>>> with tf.Session() as sess:
+...     for _ in range(2):
+...         sess.run(train_op)                           # steps 2 and 3
 >>> opt.get_slot(w, "m").op.name, opt.get_slot(w, "v").op.name
 ('w/Adam', 'w/Adam_1')
 
@@ -23,7 +28,7 @@ import math
 import torch
 
 from ..errors import (GradientShapeError, GradientTypeError, NoGradientsError,
-                      OptimizerArgumentError)
+                      OptimizerArgumentError, SessionError)
 from ..graph import GraphKeys, get_default_graph
 from ..variables import PartitionedVariable, Variable, _Op
 
@@ -136,8 +141,8 @@ class Optimizer:
         if isinstance(loss, torch.Tensor) and loss.requires_grad:
             idx = [i for i, v in enumerate(var_list) if v.requires_grad]
             if idx:
-                if grad_loss is None:
-                    grad_loss = torch.ones_like(loss)
+                if grad_loss is None and loss.dim():    # a scalar needs none (and passing
+                    grad_loss = torch.ones_like(loss)   # one makes torch import sympy: ~2 s)
                 got = torch.autograd.grad(loss, [var_list[i] for i in idx], grad_outputs=grad_loss,
                                           allow_unused=True)
                 for i, g in zip(idx, got):
@@ -147,18 +152,28 @@ class Optimizer:
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=GATE_OP,
                  aggregation_method=None, colocate_gradients_with_ops=False, name=None,
                  grad_loss=None):
-        """Compute the gradients of ``loss`` and apply them now; increments ``global_step``."""
-        grads_and_vars = self.compute_gradients(loss, var_list=var_list,
-                                                gate_gradients=gate_gradients,
-                                                grad_loss=grad_loss)
-        if not any(g is not None for g, _ in grads_and_vars):
-            raise NoGradientsError(
-                "No gradients provided for any variable, check your graph for ops that do not "
-                "support gradients, between variables %s and loss %s. The loss must be a "
-                "tensor computed from the variables with torch ops (or a callable returning "
-                "one); a detached tensor, a Python number or a numpy value has no gradient."
-                % ([str(v) for _, v in grads_and_vars], _short(loss)))
-        return self.apply_gradients(grads_and_vars, global_step=global_step, name=name)
+        """Compute the gradients of ``loss`` and apply them now; increments ``global_step``.
+
+        Returns the train op: each run (``sess.run(train_op)`` or ``train_op()``) calls a
+        callable ``loss`` again and applies one more step; the op of a computed tensor loss
+        cannot run (its value is spent) and raises ``SessionError``."""
+        def step():
+            grads_and_vars = self.compute_gradients(loss, var_list=var_list,
+                                                    gate_gradients=gate_gradients,
+                                                    grad_loss=grad_loss)
+            if not any(g is not None for g, _ in grads_and_vars):
+                raise NoGradientsError(
+                    "No gradients provided for any variable, check your graph for ops that do "
+                    "not support gradients, between variables %s and loss %s. The loss must be "
+                    "a tensor computed from the variables with torch ops (or a callable "
+                    "returning one); a detached tensor, a Python number or a numpy value has "
+                    "no gradient." % ([str(v) for _, v in grads_and_vars], _short(loss)))
+            self.apply_gradients(grads_and_vars, global_step=global_step)
+
+        step()
+        if callable(loss) and not isinstance(loss, torch.Tensor):
+            return _Op(name or self._name, step)
+        return _Op(name or self._name, _spent_loss)
 
     # -- applying ---------------------------------------------------------------------------
 
@@ -228,13 +243,14 @@ class Optimizer:
         return self._slots.setdefault(slot_name, {})
 
     def _make_slot(self, var, value, slot_name, op_name):
+        """``var``'s slot, created from ``value()`` the first time."""
         slots = self._slot_dict(slot_name)
         if var not in slots:
-            slots[var] = _create_slot_variable(var, value, op_name)
+            slots[var] = _create_slot_variable(var, value(), op_name)
         return slots[var]
 
     def _zeros_slot(self, var, slot_name, op_name):
-        return self._make_slot(var, torch.zeros_like(var), slot_name, op_name)
+        return self._make_slot(var, lambda: torch.zeros_like(var), slot_name, op_name)
 
     def _create_non_slot_variable(self, initial_value, name, colocate_with):
         graph = colocate_with.graph
@@ -259,6 +275,14 @@ class Optimizer:
 
     def _finish(self):
         pass
+
+
+def _spent_loss():
+    raise SessionError(
+        "This train op was made by minimize() from a loss tensor, which was computed once and "
+        "cannot be recomputed eagerly. Pass minimize() a function computing the loss "
+        "(opt.minimize(lambda: loss_fn(batch))) to run the op once per step, or call "
+        "minimize() once per step.")
 
 
 def _short(loss):
@@ -371,7 +395,7 @@ class RMSPropOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._make_slot(v, torch.ones_like(v), "rms", self._name)
+            self._make_slot(v, lambda: torch.ones_like(v), "rms", self._name)
             if self._centered:
                 self._zeros_slot(v, "mg", self._name)
             self._zeros_slot(v, "momentum", self._name)
@@ -411,7 +435,8 @@ class AdagradOptimizer(Optimizer):
 
     def _create_slots(self, var_list):
         for v in var_list:
-            self._make_slot(v, torch.full_like(v, self._initial), "accumulator", self._name)
+            self._make_slot(v, lambda: torch.full_like(v, self._initial), "accumulator",
+                            self._name)
 
     def _prepare(self):
         self._lr = _value(self._learning_rate)

@@ -1,0 +1,210 @@
+"""One training step (forward, backward, optimizer update, batch-norm statistics): scopevar
+vs the same network and update rule in plain torch vs TF compat.v1 graph mode.
+
+Run: ``.venv/bin/python benchmarks/bench_train.py [runs] [threads]``.  TensorFlow runs in a
+subprocess (the test oracle's runner); ratios are printed from timings taken in this one run,
+best of ``runs`` (default 5) after a warm-up step; the scopevar and torch steps alternate.
+Every side uses ``threads`` threads (default: torch's default; TF's intra- and inter-op pools
+are set to it).
+
+* the demo network (``scopevar.demo.residual_network``: ``tf.layers`` in a ``make_template``,
+  batch 64 of 8x8x1), Adam (lr 0.01): scopevar ``sess.run(train_op)`` of
+  ``minimize(loss_fn)``; torch: the same layers as ``nn.Module``s, ``torch.optim.Adam`` (the
+  same rule but for where epsilon goes: TF adds it to ``sqrt(v)``, torch to
+  ``sqrt(v / (1 - beta2^t))``); TF: the same ``residual_network`` source run on TensorFlow.
+  Timed over blocks of ``STEPS`` steps.
+* TF-Slim's ``resnet_v1_50`` (batch 8, 224x224; as in ``bench_resnet.py``), Momentum 0.9
+  (lr 0.01; ``torch.optim.SGD(momentum=0.9)`` has TF's rule), loss = cross entropy + the arg
+  scope's L2 weight decay.
+"""
+import inspect
+import json
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import scopevar as tf
+from scopevar import demo
+from bench_resnet import BATCH, CLASSES, SIZE, scopevar_model, torch_model
+from _torch_resnet import l2_loss
+from timing import best_each
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "tf_parity"))
+DEMO_BATCH, STEPS = 64, 10
+
+DEMO_SOURCE = "FILTERS, STRIDES, BN_MOMENTUM = %r, %r, %r\n" % (
+    demo.FILTERS, demo.STRIDES, demo.BN_MOMENTUM) + "".join(
+    inspect.getsource(f) for f in (demo._conv, demo._batch_norm, demo.residual_block,
+                                   demo.residual_network))
+
+TF_PROGRAM = r'''
+import json, time
+CONFIG = tf.ConfigProto(intra_op_parallelism_threads=THREADS,
+                        inter_op_parallelism_threads=THREADS)
+from tf_slim.nets import resnet_v1
+rng = np.random.RandomState(0)
+def timed(sess, op, steps):
+    sess.run(op)
+    times = []
+    for _ in range(RUNS):
+        t = time.perf_counter()
+        for _ in range(steps):
+            sess.run(op)
+        times.append((time.perf_counter() - t) / steps)
+    return min(times)
+def train_op(loss, optimizer):
+    with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+        return optimizer.minimize(loss)
+def xent(labels, logits):
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels,
+                                                                          logits=logits))
+res = {}
+with tf.Graph().as_default():
+    x = tf.constant(rng.uniform(size=[DEMO_BATCH, 8, 8, 1]).astype(np.float32))
+    labels = tf.constant(rng.randint(0, 10, DEMO_BATCH))
+    logits = tf.make_template("resnet", residual_network)(x, training=True)
+    op = train_op(xent(labels, logits), tf.train.AdamOptimizer(0.01))
+    with tf.Session(config=CONFIG) as sess:
+        sess.run(tf.global_variables_initializer())
+        res["demo"] = timed(sess, op, STEPS)
+with tf.Graph().as_default():
+    x = tf.constant(rng.standard_normal([BATCH, SIZE, SIZE, 3]).astype(np.float32))
+    labels = tf.constant(rng.randint(0, CLASSES, BATCH))
+    with slim.arg_scope(resnet_v1.resnet_arg_scope()):
+        logits, _ = resnet_v1.resnet_v1_50(x, CLASSES, is_training=True)
+    loss = xent(labels, tf.squeeze(logits, [1, 2])) + tf.losses.get_regularization_loss()
+    op = train_op(loss, tf.train.MomentumOptimizer(0.01, 0.9))
+    with tf.Session(config=CONFIG) as sess:
+        sess.run(tf.global_variables_initializer())
+        res["resnet"] = timed(sess, op, 1)
+print(json.dumps(res))
+'''
+
+
+def tensorflow(runs):
+    """TF's ``{"demo": s, "resnet": s}`` per step, or None without TensorFlow."""
+    from oracle import run_tf_script, tf_available
+    if not tf_available():
+        return None
+    head = "BATCH, SIZE, CLASSES, RUNS, DEMO_BATCH, STEPS, THREADS = %r\n" % (
+        (BATCH, SIZE, CLASSES, runs, DEMO_BATCH, STEPS, torch.get_num_threads()),)
+    return json.loads(run_tf_script(head + DEMO_SOURCE + TF_PROGRAM).strip().splitlines()[-1])
+
+
+class DemoNet(nn.Module):
+    """``scopevar.demo.residual_network`` in ``torch.nn``: 3x3 stem, three residual blocks
+    (1x1 projection shortcuts where the shape changes), global average pool, dense."""
+
+    def __init__(self):
+        super().__init__()
+
+        def conv_bn(cin, cout, k, stride):
+            return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
+                                 nn.BatchNorm2d(cout, 1e-3, 1 - demo.BN_MOMENTUM))
+        self.stem = conv_bn(1, demo.FILTERS[0], 3, 1)
+        self.blocks = nn.ModuleList()
+        cin = demo.FILTERS[0]
+        for f, s in zip(demo.FILTERS, demo.STRIDES):
+            self.blocks.append(nn.ModuleDict({
+                "a": conv_bn(cin, f, 3, s), "b": conv_bn(f, f, 3, 1),
+                **({"shortcut": conv_bn(cin, f, 1, s)} if s != 1 or cin != f else {})}))
+            cin = f
+        self.dense = nn.Linear(cin, 10)
+
+    def forward(self, x):
+        x = F.relu(self.stem(x))
+        for b in self.blocks:
+            shortcut = b["shortcut"](x) if "shortcut" in b else x
+            x = F.relu(b["b"](F.relu(b["a"](x))) + shortcut)
+        return self.dense(x.mean((2, 3)))
+
+
+def demo_steps():
+    """``(scopevar step, torch step)``, each running ``STEPS`` training steps."""
+    torch.manual_seed(0)
+    x = torch.rand(DEMO_BATCH, 8, 8, 1)
+    labels = torch.randint(0, 10, (DEMO_BATCH,))
+    with tf.Graph().as_default() as graph:
+        net = tf.make_template("resnet", demo.residual_network)
+        net(x[:1])
+        train_op = tf.train.AdamOptimizer(0.01).minimize(
+            lambda: F.cross_entropy(net(x, training=True), labels))
+    sess = tf.Session()
+
+    def sv(_):
+        with graph.as_default():
+            for _ in range(STEPS):
+                sess.run(train_op)
+
+    model = DemoNet().to(memory_format=torch.channels_last)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+    x_nchw = x.permute(0, 3, 1, 2)
+
+    def pt(_):
+        for _ in range(STEPS):
+            opt.zero_grad(set_to_none=True)
+            F.cross_entropy(model(x_nchw), labels).backward()
+            opt.step()
+    return sv, pt
+
+
+def resnet_steps():
+    """``(scopevar step, torch step)`` of ``resnet_v1_50`` with Momentum."""
+    torch.manual_seed(0)
+    x = torch.randn(BATCH, SIZE, SIZE, 3)
+    labels = torch.randint(0, CLASSES, (BATCH,))
+    with tf.Graph().as_default() as graph:
+        run, _, values = scopevar_model()
+        train_op = tf.train.MomentumOptimizer(0.01, 0.9).minimize(
+            lambda: F.cross_entropy(run(x, True).reshape(BATCH, CLASSES), labels)
+            + tf.losses.get_regularization_loss())
+
+    def sv(_):
+        with graph.as_default():
+            train_op()
+
+    model = torch_model(values).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x_nchw = x.permute(0, 3, 1, 2)
+
+    def pt(_):
+        opt.zero_grad(set_to_none=True)
+        (F.cross_entropy(model(x_nchw).reshape(BATCH, CLASSES), labels)
+         + l2_loss(model)).backward()
+        opt.step()
+    return sv, pt
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    if len(sys.argv) > 2:
+        torch.set_num_threads(int(sys.argv[2]))
+    res = {}
+    for name, steps, per in (("demo", demo_steps, STEPS), ("resnet", resnet_steps, 1)):
+        sv, pt = steps()
+        sv(0), pt(0)
+        res[name] = [t / per for t in best_each([sv, pt], runs)]
+    try:
+        tfr = tensorflow(runs)
+    except Exception as e:  # noqa: BLE001 - TF is optional for this script
+        print("TensorFlow not measured:", str(e).splitlines()[-1])
+        tfr = None
+    print("training step, %d threads, best of %d (ms per step); load average %s"
+          % (torch.get_num_threads(), runs, " ".join("%.2f" % a for a in os.getloadavg())))
+    print("| | scopevar | torch | TF v1 graph | scopevar / torch | scopevar / TF |")
+    print("|---|---|---|---|---|---|")
+    for name, label in (("demo", "demo network, batch %d of 8x8x1, Adam" % DEMO_BATCH),
+                        ("resnet", "resnet_v1_50, batch %d of %dx%d, Momentum"
+                         % (BATCH, SIZE, SIZE))):
+        t_sv, t_pt = res[name]
+        t_tf = tfr[name] if tfr else float("nan")
+        print("| %s | %.1f | %.1f | %.1f | %.3fx | %.2fx |"
+              % (label, t_sv * 1e3, t_pt * 1e3, t_tf * 1e3, t_sv / t_pt, t_sv / t_tf))
+
+
+if __name__ == "__main__":
+    main()
