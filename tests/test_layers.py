@@ -162,3 +162,25 @@ def test_alias_tensorflow_refuses_when_tensorflow_imported():
                 "except ImportError as e:\n    print(type(e).__name__, e)")
     assert proc.returncode == 0, proc.stderr
     assert "TensorFlowAlreadyImportedError TensorFlow is already imported" in proc.stdout
+
+
+def test_end_points_leave_their_collection_with_the_tensors():
+    """Eagerly a net runs every step, under a new ``net_N/_end_points`` collection each time:
+    the entries must not keep the activations alive (TF-Slim's nets return them in a dict)."""
+    import gc
+    import torch
+    from scopevar import slim
+
+    def net(x):
+        with tf.variable_scope(None, default_name="net") as sc:
+            key = sc.original_name_scope + "_end_points"
+            with slim.arg_scope([slim.conv2d], outputs_collections=key):
+                y = slim.conv2d(x, 2, [1, 1], scope="conv1")
+            return y, slim.utils.convert_collection_to_dict(key), key
+
+    y, end_points, key = net(torch.ones(1, 4, 4, 1))
+    assert list(end_points) == [key[:-len("_end_points")] + "conv1"]
+    assert tf.get_collection(key) == [y]
+    del y, end_points
+    gc.collect()
+    assert tf.get_collection(key) == [] and key not in tf.get_default_graph().get_all_collection_keys()

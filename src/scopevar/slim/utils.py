@@ -7,6 +7,7 @@
 ['net/conv1']
 """
 import collections as _collections
+import weakref
 
 from ..graph import add_to_collections, get_collection, get_default_graph
 
@@ -27,11 +28,49 @@ def append_tensor_alias(tensor, alias):
 
 
 def collect_named_outputs(collections, alias, outputs):
-    """Tag ``outputs`` with ``alias`` and add it to ``collections`` (None: do nothing)."""
+    """Tag ``outputs`` with ``alias`` and add it to ``collections`` (None: do nothing).
+
+    Eagerly a network runs at every step, and TF-Slim's nets file each call's end points
+    under a new collection (``resnet_v1_50_1/_end_points``, ...): kept for good, they would
+    hold every step's activations and autograd graph.  So once ``convert_collection_to_dict``
+    has put them in a dict (the nets return it), the collection holds them weakly, and an
+    entry leaves its collection with its tensor.
+    """
     if collections:
         append_tensor_alias(outputs, alias)
-        add_to_collections(collections, outputs)
+        add_to_collections(collections, _NamedOutput(outputs, get_default_graph(), collections))
     return outputs
+
+
+class _NamedOutput:
+    """A collection entry standing for a layer output, read as the output itself
+    (``get_collection`` evaluates it); held strongly until ``release``, then weakly."""
+    _lazy_collection_item = True
+    __slots__ = ("_ref", "_tensor")
+
+    def __init__(self, tensor, graph, collections):
+        names = (collections,) if isinstance(collections, str) else set(collections)
+
+        def leave(_):   # no lock: this may run inside any graph call, during a GC
+            for name in names:
+                items = graph._collections.get(name, ())
+                for i, item in enumerate(items):
+                    if item is self:
+                        del items[i]
+                        if not items:
+                            graph._collections.pop(name, None)
+                        break
+        self._tensor, self._ref = tensor, weakref.ref(tensor, leave)
+
+    def __call__(self):
+        return self._ref()
+
+    def release(self):
+        self._tensor = None
+
+    @property
+    def name(self):
+        return getattr(self._ref(), "name", None)
 
 
 def get_tensor_aliases(tensor):
@@ -50,6 +89,9 @@ def convert_collection_to_dict(collection, clear_collection=False):
     """``OrderedDict`` ``{alias: tensor}`` of a collection of named outputs."""
     out = _collections.OrderedDict((alias, t) for t in get_collection(collection)
                                    for alias in get_tensor_aliases(t))
+    for entry in get_default_graph()._collections.get(collection, ()):
+        if isinstance(entry, _NamedOutput):
+            entry.release()     # the dict holds the tensors now (see collect_named_outputs)
     if clear_collection:
         get_default_graph().clear_collection(collection)
     return out
