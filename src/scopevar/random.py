@@ -16,7 +16,9 @@ global generator, so ``torch.manual_seed`` makes them repeatable.
 
 Runs.  TF re-running an op continues its stream.  A variable's initializer records the seeds
 its random ops got, and re-running ``variable.initializer`` replays them with the next run
-index, as TF's second ``sess.run(init)``.
+index, as TF's second ``sess.run(init)``.  A variable whose initial value is the output of
+``random_uniform``, ``random_normal`` or ``truncated_normal`` re-runs that op likewise (a
+value computed from such an output is kept as it is).
 
 >>> g = Graph()
 >>> with g.as_default():
@@ -24,7 +26,11 @@ index, as TF's second ``sess.run(init)``.
 ...     get_seed(None), get_seed(None), get_seed(7)
 ((42, 0), (42, 1), (42, 7))
 """
+import functools
+import math
+import struct
 import threading
+import weakref
 
 import numpy as np
 import torch
@@ -36,6 +42,7 @@ from .graph import Graph, get_default_graph  # noqa: F401 - Graph for the doctes
 
 DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2 ** 31 - 1
+_FLOAT32 = struct.Struct("f")
 
 
 def set_random_seed(seed):
@@ -63,6 +70,7 @@ class _Tape(threading.local):
     def __init__(self):
         self.recording = None      # list of (seed, seed2) being recorded
         self.replay = None         # [list of (seed, seed2), position, run]
+        self.last = None           # the last random op's (seed, seed2)
 
 
 _TAPE = _Tape()
@@ -105,11 +113,44 @@ def _op_seeds(op_seed):
     if replay is not None and replay[1] < len(replay[0]):
         seeds = replay[0][replay[1]]
         replay[1] += 1
+        _TAPE.last = seeds
         return seeds[0], seeds[1], replay[2]
-    seeds = get_seed(op_seed)
+    seeds = _TAPE.last = get_seed(op_seed)
     if _TAPE.recording is not None:
         _TAPE.recording.append(seeds)
     return seeds[0], seeds[1], 0
+
+
+_RERUNS = {}    # id(output of a random op) -> (weak reference to it, op to re-run, its seeds)
+
+
+def _rerunnable(op):
+    """``op``'s outputs remember how to run it again with its seeds (off the tensors, which
+    stay plain: they may be pickled), for :func:`rerun_of`."""
+    @functools.wraps(op)
+    def run_op(*args, **kwargs):
+        value = op(*args, **kwargs)
+        if _TAPE.recording is not None or _TAPE.replay is not None:
+            return value    # inside an initializer, whose seeds are on the tape already
+        key = id(value)
+
+        def forget(ref):
+            if _RERUNS.get(key, (None,))[0] is ref:
+                del _RERUNS[key]
+        _RERUNS[key] = (weakref.ref(value, forget), functools.partial(op, *args, **kwargs),
+                        (_TAPE.last,))
+        return value
+    return run_op
+
+
+def rerun_of(value):
+    """``(op, seeds)`` re-running the random op that returned ``value`` with its seeds, or
+    ``(value, ())``: a variable made from such an output re-runs the op with each run of its
+    initializer, continuing the stream, as TF does."""
+    entry = _RERUNS.get(id(value))
+    if entry is None or entry[0]() is not value:
+        return value, ()
+    return entry[1], entry[2]
 
 
 def _generator(seed, seed2, run, device):
@@ -126,6 +167,8 @@ def _generator(seed, seed2, run, device):
 
 def _shape(shape):
     """A shape argument as a list of ints, with TF's errors."""
+    if type(shape) in (list, tuple) and all(type(d) is int and d >= 0 for d in shape):
+        return list(shape)                  # the common case, checked at once
     if isinstance(shape, (torch.Tensor, np.ndarray)):
         if shape.ndim != 1:
             raise RandomArgumentError("Shape must be rank 1 but is rank %d" % shape.ndim)
@@ -154,6 +197,14 @@ def _shape(shape):
 def _param(x, dtype):
     """An op argument converted as TF converts it: a Python number becomes that number rounded
     to ``dtype`` (so torch's scalar arithmetic matches TF's in ``dtype``); tensors stay."""
+    if type(x) is float:                 # the common case, without a torch op
+        if dtype is dtypes.float64:
+            return x
+        if dtype is dtypes.float32:
+            try:
+                return _FLOAT32.unpack(_FLOAT32.pack(x))[0]     # round to nearest, as torch
+            except OverflowError:
+                pass
     t = convert_to_tensor(x, dtype)
     return t.item() if t.dim() == 0 and not isinstance(x, torch.Tensor) else t
 
@@ -171,28 +222,38 @@ _UNIFORM_DTYPES = _FLOATS + (dtypes.int32, dtypes.int64)
 
 # -- uniform, normal, truncated normal: TF's streams -------------------------------------------
 
-def _draw(kind, shape, dtype, seed, seed2, run):
-    """Raw draws of ``kind``: 'uniform' in [0, 1), 'normal', 'truncated_normal' (|x| < 2)."""
+_CDF_2 = math.erf(2.0 / math.sqrt(2.0))      # P(|x| < 2) of a standard normal
+
+
+def _truncated_normal(out):
+    """Fill ``out`` with standard normal draws in [-2, 2], by inverse CDF: one pass, where
+    ``torch.nn.init.trunc_normal_``'s whole-tensor rejection loop is several times slower."""
+    return out.uniform_(-_CDF_2, _CDF_2).erfinv_().mul_(math.sqrt(2.0)).clamp_(-2.0, 2.0)
+
+
+def _draw(kind, shape, dtype, seed, seed2, run, scale=None, shift=None):
+    """Draws of ``kind``, 'uniform' in [0, 1), 'normal', 'truncated_normal' (|x| < 2), times
+    ``scale`` plus ``shift`` as TF's ops (skipped if None; a tensor may broadcast)."""
     if seed is not None:
-        return getattr(philox, kind)(shape, seed, seed2, dtype, run)
-    if kind == "uniform":
-        return torch.rand(shape, dtype=dtype)
-    if kind == "normal":
-        return torch.randn(shape, dtype=dtype)
-    work = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
-    out = torch.nn.init.trunc_normal_(torch.empty(shape, dtype=work), 0.0, 1.0, -2.0, 2.0)
-    return out.to(dtype)
+        draw = getattr(philox, kind)
+        if not isinstance(scale, torch.Tensor) and not isinstance(shift, torch.Tensor):
+            return draw(shape, seed, seed2, dtype, run, scale, shift)   # scaled in cache
+        r = draw(shape, seed, seed2, dtype, run)
+    elif kind == "uniform":
+        r = torch.rand(shape, dtype=dtype)
+    elif kind == "normal":
+        r = torch.randn(shape, dtype=dtype)
+    else:
+        work = dtype if dtype in (dtypes.float32, dtypes.float64) else dtypes.float32
+        r = _truncated_normal(torch.empty(shape, dtype=work)).to(dtype)
+    if scale is not None:
+        r = r * scale if isinstance(scale, torch.Tensor) else r.mul_(scale)
+    if shift is not None:
+        r = r + shift if isinstance(shift, torch.Tensor) else r.add_(shift)
+    return r
 
 
-def _times(r, x):
-    """``r * x`` as TF's op, in place unless ``x`` is a tensor (it may broadcast)."""
-    return r * x if isinstance(x, torch.Tensor) else r.mul_(x)
-
-
-def _plus(r, x):
-    return r + x if isinstance(x, torch.Tensor) else r.add_(x)
-
-
+@_rerunnable
 def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=None):
     """Uniform values in ``[minval, maxval)``; ``maxval`` defaults to 1 for floats, and
     integers (int32, int64) need it.
@@ -222,10 +283,10 @@ def random_uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None
     if seed1 is None and not isinstance(minval, torch.Tensor) and \
             not isinstance(maxval, torch.Tensor) and minval <= maxval:
         return torch.empty(shape, dtype=dtype).uniform_(minval, maxval)   # one op: faster
-    r = _draw("uniform", shape, dtype, seed1, seed2, run)
     if lo_is_0:
-        return r if hi_is_1 else _times(r, maxval)
-    return _plus(_times(r, _difference(maxval, minval, dtype)), minval)
+        return _draw("uniform", shape, dtype, seed1, seed2, run, None if hi_is_1 else maxval)
+    return _draw("uniform", shape, dtype, seed1, seed2, run,
+                 _difference(maxval, minval, dtype), minval)
 
 
 def _difference(a, b, dtype):
@@ -257,9 +318,10 @@ def _normal(kind, shape, mean, stddev, dtype, seed):
     if kind == "normal" and seed1 is None and not isinstance(mean, torch.Tensor) and \
             not isinstance(stddev, torch.Tensor):
         return torch.empty(shape, dtype=dtype).normal_(mean, stddev)      # one op: faster
-    return _plus(_times(_draw(kind, shape, dtype, seed1, seed2, run), stddev), mean)
+    return _draw(kind, shape, dtype, seed1, seed2, run, stddev, mean)
 
 
+@_rerunnable
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal values ``mean + stddev * N(0, 1)``.
 
@@ -269,6 +331,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, 
     return _normal("normal", shape, mean, stddev, dtype, seed)
 
 
+@_rerunnable
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=dtypes.float32, seed=None, name=None):
     """Normal values re-drawn beyond two standard deviations: ``mean + stddev * z``, |z| < 2
     (so their standard deviation is 0.88 ``stddev``).

@@ -19,7 +19,7 @@ from . import dtypes
 from .constant_op import convert_to_tensor
 from .errors import ShapeMismatchError, VariableArgumentError
 from .graph import GraphKeys, _validate_scope_name, get_default_graph
-from .random import recording_seeds, replaying_seeds
+from .random import recording_seeds, replaying_seeds, rerun_of
 from .tensor_shape import TensorShape
 
 
@@ -135,7 +135,9 @@ class Variable(torch.nn.Parameter):
     trainable).  Non-float variables never require grad.
     """
 
-    # rarely set state lives on the class, so a variable costs little memory
+    # what every variable has lives in slots (no per-variable ``__dict__``: less memory, and
+    # fewer objects for the garbage collector to walk); rarely set state defaults on the class
+    __slots__ = ("_op_name", "_graph", "_trainable", "_initial_value")
     _save_slice_info = None
     _constraint = None
     _caching_device = None
@@ -164,9 +166,6 @@ class Variable(torch.nn.Parameter):
         for creator in creators:                       # innermost creator runs first
             getter = _chain(creator, getter)
         return getter(**kwargs)
-
-    def __init__(self, *args, **kwargs):               # all the work is in __new__
-        pass
 
     # -- TF's read-only properties ------------------------------------------------------------
 
@@ -311,6 +310,8 @@ class Variable(torch.nn.Parameter):
         data = self.data.clone(memory_format=torch.preserve_format)
         result = torch.Tensor._make_subclass(type(self), data, self.requires_grad)
         result.__dict__.update(self.__dict__)
+        for name in Variable.__slots__:
+            setattr(result, name, getattr(self, name))
         memo[id(self)] = result
         return result
 
@@ -349,6 +350,9 @@ def _chain(creator, next_creator):
     return lambda **kw: creator(next_creator, **kw)
 
 
+_UNSEEDED = ((None, None),)         # the seeds of one random op without a seed
+
+
 class _InitialValue:
     """Produces a variable's initial value again, replaying the seeds of its random ops."""
 
@@ -356,7 +360,9 @@ class _InitialValue:
 
     def __init__(self, source, dtype, seeds):
         # few objects per variable: the garbage collector walks all of them
-        self.source, self.dtype, self.seeds, self.runs = source, dtype, tuple(seeds), 0
+        seeds = tuple(seeds)
+        self.source, self.dtype, self.runs = source, dtype, 0
+        self.seeds = _UNSEEDED if seeds == _UNSEEDED else seeds
 
     def __call__(self, advance=False):
         if advance:
@@ -367,6 +373,8 @@ class _InitialValue:
 
 
 def _convert_initial_value(value, dtype):
+    if isinstance(value, torch.Tensor) and (dtype is None or value.dtype is dtype):
+        return value
     t = convert_to_tensor(value, dtype=dtype)
     return t if dtype is None or t.dtype == dtype else t.to(dtype)
 
@@ -382,9 +390,7 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
                                     "with tf.train.Saver instead.")
     if initial_value is None:
         raise VariableArgumentError("initial_value must be specified.")
-    if collections is None:
-        collections = [GraphKeys.GLOBAL_VARIABLES]
-    if not isinstance(collections, (list, tuple, set)):
+    if collections is not None and not isinstance(collections, (list, tuple, set)):
         raise VariableArgumentError(
             "collections argument to Variable constructor must be a list, tuple, or set. Got %s "
             "of type %s" % (collections, type(collections)))
@@ -392,32 +398,35 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
         raise VariableArgumentError("The `constraint` argument must be a callable.")
     synchronization, aggregation, trainable = _validate_sync_aggregation(
         synchronization, aggregation, trainable, name)
-    if trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
+    trainable = bool(trainable)
+    if collections is None:
+        collections = _GLOBAL_AND_TRAINABLE if trainable else _GLOBAL
+    elif trainable and GraphKeys.TRAINABLE_VARIABLES not in collections:
         collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
-    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
 
     graph = get_default_graph()
     thread = graph._thread
     name = name or "Variable"
-    _validate_scope_name(name, nested=bool(thread.name_stack))
+    stack = thread.name_stack
+    _validate_scope_name(name, nested=bool(stack))
     op_name = name[:-1] if name[-1] == "/" else graph.unique_name(name)
     tf_device, torch_device = _device.placement(op_name) if thread.device_stack else ("", None)
     if callable(initial_value):
-        fn = initial_value
         seeds = []
-        stack, thread.name_stack = thread.name_stack, op_name + "/Initializer"
+        thread.name_stack = op_name + "/Initializer"
         try:
             with recording_seeds(seeds):
-                value = _convert_initial_value(fn(), dtype)
+                value = _convert_initial_value(initial_value(), dtype)
         finally:
             thread.name_stack = stack
-        make = _InitialValue(fn, dtype, seeds)
     else:
-        source = initial_value
-        value = _convert_initial_value(source, dtype)
-        if value is source:
+        value = _convert_initial_value(initial_value, dtype)
+        if value is initial_value:
             value = value.clone()          # never alias the caller's tensor
-        make = _InitialValue(source, dtype, ())
+        # a random op's output: TF re-runs the op with each run of the initializer
+        initial_value, seeds = rerun_of(initial_value)
     if expected_shape is not None and not TensorShape(expected_shape).is_compatible_with(value.shape):
         raise VariableArgumentError("Shapes %s and %s are incompatible"
                                     % (TensorShape(value.shape), TensorShape(expected_shape)))
@@ -429,12 +438,12 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
         value = value.detach()
     if torch_device is not None and value.device != torch_device:
         value = value.to(torch_device)
-    requires_grad = bool(trainable) and (value.dtype.is_floating_point or value.dtype.is_complex)
-    v = torch.Tensor._make_subclass(cls, value, requires_grad)
+    v = torch.Tensor._make_subclass(
+        cls, value, trainable and (value.dtype.is_floating_point or value.dtype.is_complex))
     v._op_name = op_name
     v._graph = graph
-    v._trainable = bool(trainable)
-    v._initial_value = make
+    v._trainable = trainable
+    v._initial_value = _InitialValue(initial_value, dtype, seeds)
     if tf_device:
         v._tf_device = tf_device
     if constraint is not None:
@@ -449,6 +458,10 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
         v._aggregation = aggregation
     graph.add_to_collections(collections, v)
     return v
+
+
+_GLOBAL = (GraphKeys.GLOBAL_VARIABLES,)
+_GLOBAL_AND_TRAINABLE = (GraphKeys.GLOBAL_VARIABLES, GraphKeys.TRAINABLE_VARIABLES)
 
 
 VariableV1 = RefVariable = Variable
