@@ -5,8 +5,8 @@ Run: ``.venv/bin/python benchmarks/bench_checkpoint.py [directory] [--rounds N]`
 temporary directory on the disk holding /tmp, removed afterwards; 3 rounds write about 4 GB).
 
 The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values, 102 MB).
-* save: scopevar's ``Saver.save`` (CRC32C; temporary files renamed; checkpoint state file; no
-  fsync, as TF), the same with ``Saver(sync=True)`` (every file fsynced), TF's ``Saver.save``
+* save: scopevar's ``Saver.save`` (CRC32C; temporary files fsynced and renamed; checkpoint
+  state file), the same with ``Saver(sync=False)`` (no fsync, as TF), TF's ``Saver.save``
   (``write_meta_graph=False``; no fsync), ``torch.save`` and ``safetensors.torch.save_file`` of
   the ``{name: tensor}`` dict (neither fsyncs nor checksums);
 * restore into the existing variables: ``Saver.restore`` (CRC checked) for scopevar and TF,
@@ -122,11 +122,11 @@ def run(directory, rounds):
           % (len(shapes), size / 4e6, size / 1e6, directory, rounds))
     for kind in ("torch", "safetensors"):
         os.makedirs(os.path.join(directory, kind))
-    saver, synced = tf.train.Saver(max_to_keep=1), tf.train.Saver(max_to_keep=1, sync=True)
+    saver, synced = tf.train.Saver(max_to_keep=1, sync=False), tf.train.Saver(max_to_keep=1)
     ours, durable = (os.path.join(directory, kind, "model.ckpt") for kind in ("scopevar", "sync"))
     pt, st = (os.path.join(directory, kind, "model-%d") for kind in ("torch", "safetensors"))
-    saves = {"scopevar Saver": lambda i: saver.save(None, ours, global_step=i),
-             "scopevar sync=True": lambda i: synced.save(None, durable, global_step=i),
+    saves = {"scopevar Saver": lambda i: synced.save(None, durable, global_step=i),
+             "scopevar sync=False": lambda i: saver.save(None, ours, global_step=i),
              "torch.save": rotating(lambda path: torch.save(tensors, path), pt),
              "safetensors": rotating(lambda path: save_file(tensors, path), st)}
     last = lambda pattern: pattern % (RUNS * round_ + RUNS - 1)      # noqa: E731

@@ -321,12 +321,12 @@ def test_sharded_writes_one_data_file_per_device(tmp_path):
         saver.save(tmp_path / "m", latest_filename="sub/latest")
 
 
-def test_fsync_only_with_sync(tmp_path):
+def test_fsync_unless_sync_false(tmp_path):
     tf.Variable([1.0], name="w")
     with mock.patch("os.fsync") as fsync:
-        tf.train.Saver().save(tmp_path / "a")
+        tf.train.Saver(sync=False).save(tmp_path / "a")
         assert not fsync.called                      # as TF's Saver
-        tf.train.Saver(sync=True).save(tmp_path / "b")
+        tf.train.Saver().save(tmp_path / "b")
         assert fsync.call_count == 6                 # data, index, state file, each + directory
     assert tf.train.latest_checkpoint(tmp_path) == str(tmp_path / "b")
 

@@ -13,6 +13,7 @@ import torch
 
 from . import dtypes
 from .constant_op import convert_to_tensor
+from .errors import OpArgumentError, OpTypeError
 
 FLOATS = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
 FLOAT_NAMES = "float16, bfloat16, float32, float64"
@@ -41,7 +42,7 @@ def _like(value, ref, op, arg, ref_arg):
         if t.dim() and t.device != ref.device:
             t = t.to(ref.device)
     if t.dtype != ref.dtype:
-        raise TypeError("Input '%s' of '%s' Op has type %s that does not match type %s of "
+        raise OpTypeError("Input '%s' of '%s' Op has type %s that does not match type %s of "
                         "argument '%s'. Cast one of them first: tf.cast(%s, tf.%s)."
                         % (arg, op, dtypes.name(t.dtype), dtypes.name(ref.dtype), ref_arg, arg,
                            dtypes.name(ref.dtype)))
@@ -51,7 +52,7 @@ def _like(value, ref, op, arg, ref_arg):
 def check_dtype(x, allowed, names, param):
     """TF's error for a tensor whose dtype the op does not take."""
     if x.dtype not in allowed:
-        raise TypeError("Value passed to parameter '%s' has DataType %s not in list of allowed "
+        raise OpTypeError("Value passed to parameter '%s' has DataType %s not in list of allowed "
                         "values: %s" % (param, dtypes.name(x.dtype), names))
     return x
 
@@ -64,7 +65,7 @@ def floats(x, param="x", names=FLOAT_NAMES):
 def alias(new_name, new, old_name, old):
     """TF's ``deprecated_argument_lookup``: the value of a renamed argument."""
     if new is not None and old is not None:
-        raise ValueError("Cannot specify both '%s' and '%s'." % (old_name, new_name))
+        raise OpArgumentError("Cannot specify both '%s' and '%s'." % (old_name, new_name))
     return old if new is None else new
 
 
@@ -84,7 +85,7 @@ def axes(axis, rank):
     out = []
     for a in ints(axis):
         if not -rank <= a < rank:
-            raise ValueError("Invalid reduction dimension %d for input with %d dimensions. "
+            raise OpArgumentError("Invalid reduction dimension %d for input with %d dimensions. "
                              "Use an axis in [%d, %d)." % (a, rank, -rank, rank))
         out.append(a % rank)
     return out
@@ -104,8 +105,8 @@ def op_error(message, op, *tensors, fix=None):
 def check_same_shape(a, b):
     """TF's error when two shapes that must be equal differ."""
     if len(a) != len(b):
-        raise ValueError("Shapes must be equal rank, but are %d and %d" % (len(a), len(b)))
+        raise OpArgumentError("Shapes must be equal rank, but are %d and %d" % (len(a), len(b)))
     for i, (m, n) in enumerate(zip(a, b)):
         if m != n:
-            raise ValueError("Dimension %d in both shapes must be equal, but are %d and %d. "
+            raise OpArgumentError("Dimension %d in both shapes must be equal, but are %d and %d. "
                              "Shapes are %s and %s." % (i, m, n, shape_str(a), shape_str(b)))

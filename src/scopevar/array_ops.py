@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from . import dtypes
 from ._convert import INTS, alias, binary, check_dtype, check_same_shape, ints, op_error, shape_str
 from .constant_op import convert_to_tensor
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, OpArgumentError
 
 __all__ = [
     "concat", "stack", "unstack", "split", "squeeze", "expand_dims", "pad", "reshape", "shape",
@@ -81,7 +81,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     """The list of slices of ``value`` along ``axis``."""
     x = convert_to_tensor(value)
     if num is not None and num != x.shape[axis]:
-        raise ValueError("Dimension %d in both shapes must be equal, but are %d and %d."
+        raise OpArgumentError("Dimension %d in both shapes must be equal, but are %d and %d."
                          % (axis, x.shape[axis], num))
     return list(torch.unbind(x, axis))
 
@@ -98,14 +98,14 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = int(num_or_size_splits)
         if n % k:
-            raise ValueError("Dimension size must be evenly divisible by %d but is %d. Split into "
+            raise OpArgumentError("Dimension size must be evenly divisible by %d but is %d. Split into "
                              "sizes instead: tf.split(value, [sizes...], axis)." % (k, n))
         return list(torch.split(x, n // k, axis))
     sizes = ints(num_or_size_splits)
     if sizes.count(-1) == 1:
         sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
     if sum(sizes) != n or min(sizes) < 0:
-        raise ValueError("can't split axis of size %d into pieces of size %s. The sizes must add "
+        raise OpArgumentError("can't split axis of size %d into pieces of size %s. The sizes must add "
                          "up to %d." % (n, shape_str(ints(num_or_size_splits)), n))
     return list(torch.split(x, sizes, axis))
 
@@ -132,7 +132,7 @@ def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
     x = convert_to_tensor(input)
     axis = alias("axis", axis, "dim", dim)
     if axis is None:
-        raise ValueError("Must specify an axis argument to tf.expand_dims()")
+        raise OpArgumentError("Must specify an axis argument to tf.expand_dims()")
     axis = ints(axis)[0]
     if not -x.dim() - 1 <= axis <= x.dim():
         raise op_error("dim %d not in the interval [%d, %d]." % (axis, -x.dim() - 1, x.dim()),
@@ -160,7 +160,7 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
         _, value = binary(x, constant_values, "Pad")
         return F.pad(x, [p for pair in reversed(pads) for p in pair], value=value.item())
     if mode not in ("REFLECT", "SYMMETRIC"):
-        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
+        raise OpArgumentError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
                          '"SYMMETRIC". Received `mode` = %s' % mode)
     s = int(mode == "SYMMETRIC")
     for d, (lo, hi) in enumerate(pads):
@@ -383,7 +383,7 @@ def where(condition, x=None, y=None, name=None):
     if x is None and y is None:
         return torch.nonzero(cond)
     if x is None or y is None:
-        raise ValueError("x and y must both be non-None or both be None.")
+        raise OpArgumentError("x and y must both be non-None or both be None.")
     x, y = binary(x, y, "Select")
     check_same_shape(x.shape, y.shape)
     if cond.dim() == 1 and x.dim() > 1:
@@ -403,7 +403,7 @@ def boolean_mask(tensor, mask, name="boolean_mask", axis=None):
     """
     x, m = convert_to_tensor(tensor), convert_to_tensor(mask)
     if m.dim() == 0:
-        raise ValueError("mask cannot be scalar.")
+        raise OpArgumentError("mask cannot be scalar.")
     axis = 0 if axis is None else int(axis) % x.dim()
     k = m.dim()
     check_same_shape(list(x.shape[axis:axis + k]), list(m.shape))

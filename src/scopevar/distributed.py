@@ -67,7 +67,7 @@ def check_same_variables(var_list=None):
 
 
 def save_sharded(prefix, var_list=None, global_step=None, latest_filename="checkpoint",
-                 max_to_keep=5, *, sync=False):
+                 max_to_keep=5, *, sync=True):
     """Save a checkpoint at ``prefix`` (``prefix-<global_step>``), each rank writing one data
     shard; returns the prefix on every rank, once the checkpoint is complete.
 
@@ -79,7 +79,7 @@ def save_sharded(prefix, var_list=None, global_step=None, latest_filename="check
     one (an old index at the same prefix is removed first).  Then, as ``train.Saver``, it
     deletes the checkpoints beyond the last ``max_to_keep`` (None or 0: none; the state file
     then lists only the newest); the ones to keep are those the state file lists.  ``sync``:
-    fsync every file, as ``train.Saver(sync=True)`` (off by default, as TF).  See the module's
+    fsync every file (``False``: do not, as TF), as ``train.Saver``.  See the module's
     example."""
     rank, world = dist.get_rank(), dist.get_world_size()
     if global_step is not None:

@@ -152,6 +152,10 @@ class ArgScopeError(ValueError):
     """``arg_scope`` over a function not decorated with ``@add_arg_scope``, or misused."""
 
 
+class ArgScopeTypeError(TypeError):
+    """``arg_scope`` given something that is neither a list of functions nor a saved scope."""
+
+
 class GlobalStepError(ValueError):
     """The global step exists already, or is not a valid global step."""
 
@@ -210,6 +214,32 @@ class CheckpointArgumentError(CheckpointError, InvalidArgumentError, ValueError)
 
 class InvalidCheckpointStateError(CorruptCheckpointError, ValueError):
     """A ``checkpoint`` state file that is not a valid ``CheckpointState`` text proto."""
+
+
+# --- tensor ops and layers ---------------------------------------------------------------------
+
+class OpArgumentError(ValueError):
+    """A tensor op (``tf.nn``, array and math ops) given an argument TF rejects: an unknown
+    ``data_format`` or ``padding``, strides or shapes that do not fit, an axis out of range.
+
+    >>> tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([3, 3, 1, 2]), [1, 1, 1, 1], "same")
+    Traceback (most recent call last):
+        ...
+    scopevar.errors.OpArgumentError: Attr 'padding' of 'Conv2D' Op passed string 'same' not in: ...
+    """
+
+
+class OpTypeError(TypeError):
+    """A tensor op given a value of a dtype or type it does not take (mixed dtypes: cast one)."""
+
+
+class LayerArgumentError(ValueError):
+    """A layer (``tf.layers``, ``slim``) given arguments TF rejects: an input of the wrong rank,
+    an unknown ``data_format``, a channel count that does not match the layer's kernel."""
+
+
+class LayerTypeError(TypeError):
+    """A layer or slim helper given an argument of the wrong type (``include`` not a list ...)."""
 
 
 # --- constants and random ops ------------------------------------------------------------------

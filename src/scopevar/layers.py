@@ -16,6 +16,7 @@ import torch
 
 from . import dtypes, nn
 from .constant_op import convert_to_tensor
+from .errors import LayerArgumentError
 from .graph import get_default_graph
 from .initializers import ones_initializer, zeros_initializer
 from .math_ops import tensordot
@@ -36,7 +37,7 @@ def _pair(v, what):
         return [v, v]
     v = [int(i) for i in v]
     if len(v) != 2:
-        raise ValueError("The `%s` argument must be a tuple of 2 integers. Received: %s"
+        raise LayerArgumentError("The `%s` argument must be a tuple of 2 integers. Received: %s"
                          % (what, v))
     return v
 
@@ -44,7 +45,7 @@ def _pair(v, what):
 def _padding(padding):
     p = str(padding).lower()
     if p not in ("same", "valid"):
-        raise ValueError("The `padding` argument must be a list/tuple or one of \"valid\", "
+        raise LayerArgumentError("The `padding` argument must be a list/tuple or one of \"valid\", "
                          "\"same\" (or \"causal\", only for `Conv1D). Received: %s" % padding)
     return p.upper()
 
@@ -52,7 +53,7 @@ def _padding(padding):
 def _channels_first(data_format):
     df = "channels_last" if data_format is None else str(data_format).lower()
     if df not in ("channels_last", "channels_first"):
-        raise ValueError('The `data_format` argument must be one of "channels_first", '
+        raise LayerArgumentError('The `data_format` argument must be one of "channels_first", '
                          '"channels_last". Received: %s' % data_format)
     return df == "channels_first"
 
@@ -164,7 +165,7 @@ class Conv2D(Layer):
 
     def _check(self, x):
         if x.dim() != 4:
-            raise ValueError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
+            raise LayerArgumentError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
                              "min_ndim=4, found ndim=%d. Full shape received: %s"
                              % (self.name, x.dim(), list(x.shape)))
 
@@ -209,7 +210,7 @@ class Dense(Layer):
 
     def _check(self, x):
         if x.dim() < 2:
-            raise ValueError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
+            raise LayerArgumentError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
                              "min_ndim=2, found ndim=%d. Full shape received: %s"
                              % (self.name, x.dim(), list(x.shape)))
 
@@ -299,14 +300,14 @@ class BatchNormalization(Layer):
         axes = sorted(a % rank if -rank <= a < rank else a for a in self.axis)
         for a in axes:
             if not 0 <= a < rank:
-                raise ValueError("Invalid axis: %s" % (self.axis,))
+                raise LayerArgumentError("Invalid axis: %s" % (self.axis,))
         if len(set(axes)) != len(axes):
-            raise ValueError("Duplicate axis: %s" % (self.axis,))
+            raise LayerArgumentError("Duplicate axis: %s" % (self.axis,))
         return axes
 
     def _check(self, x):
         if x.dim() == 0:
-            raise ValueError("Input has undefined rank.")
+            raise LayerArgumentError("Input has undefined rank.")
         self._axes(x.dim())
 
     def build(self, input_shape):
@@ -376,7 +377,7 @@ class Flatten(Layer):
 
     def call(self, inputs):
         if inputs.dim() == 0:
-            raise ValueError("Input 0 of layer flatten is incompatible: expected min_ndim=1")
+            raise LayerArgumentError("Input 0 of layer flatten is incompatible: expected min_ndim=1")
         if self.channels_first and inputs.dim() > 2:
             inputs = inputs.permute(0, *range(2, inputs.dim()), 1)
         return inputs.reshape(inputs.shape[0], -1) if inputs.dim() > 1 else \

@@ -28,7 +28,7 @@ from . import random as random_ops
 from ._convert import INTS, alias, binary, check_dtype, floats, ints, op_error
 from ._convert import axes as _axes
 from .constant_op import convert_to_tensor
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, OpArgumentError
 from .math_ops import matmul, sigmoid, tanh
 from .tensor_shape import TensorShape
 
@@ -53,7 +53,7 @@ def _channels_first(data_format, n, op):
     if data_format is None:
         return False
     if data_format not in _FORMATS[n]:
-        raise ValueError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
+        raise OpArgumentError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
                          % (op, data_format, ", ".join('"%s"' % f for f in _FORMATS[n])))
     return data_format.startswith("NC")
 
@@ -81,7 +81,7 @@ def _spatial(value, n, channels_first, name):
                                        "batch and depth dimensions." % name)
         return v[2:] if channels_first else v[1:-1]
     if len(v) not in (1, n):
-        raise ValueError("%s should be of length 1, %d or %d. Received: %s=%s of length %d"
+        raise OpArgumentError("%s should be of length 1, %d or %d. Received: %s=%s of length %d"
                          % (name, n, n + 2, name, v, len(v)))
     return v * n if len(v) == 1 else v
 
@@ -97,15 +97,15 @@ def _pads(padding, sizes, ksizes, strides, dilations, channels_first, op, explic
     n = len(sizes)
     if explicit and isinstance(padding, (list, tuple)):
         if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in padding):
-            raise ValueError("When `padding` is a list, each element of `padding` must be a "
+            raise OpArgumentError("When `padding` is a list, each element of `padding` must be a "
                              "list/tuple of size 2. Received: padding=%s" % (padding,))
         if len(padding) != n + 2:
-            raise ValueError("When padding is a list, it must be of size %d. Received: padding=%s "
+            raise OpArgumentError("When padding is a list, it must be of size %d. Received: padding=%s "
                              "of size %d" % (n + 2, padding, len(padding)))
         pairs = [ints(p) for p in padding]
         outer = pairs[:2] if channels_first else pairs[:1] + pairs[-1:]
         if any(outer[0] + outer[1]):
-            raise ValueError("Nonzero explicit padding in the batch or depth dimensions is not "
+            raise OpArgumentError("Nonzero explicit padding in the batch or depth dimensions is not "
                              "supported for '%s'. Pad only the spatial dimensions." % op)
         return [tuple(p) for p in (pairs[2:] if channels_first else pairs[1:-1])]
     if padding == "SAME":
@@ -113,9 +113,9 @@ def _pads(padding, sizes, ksizes, strides, dilations, channels_first, op, explic
     if padding == "VALID":
         return [(0, 0)] * n
     if explicit and padding == "EXPLICIT":
-        raise ValueError("'EXPLICIT' is not a valid value for `padding`. To use explicit padding, "
+        raise OpArgumentError("'EXPLICIT' is not a valid value for `padding`. To use explicit padding, "
                          "`padding` must be a list.")
-    raise ValueError("Attr 'padding' of '%s' Op passed string '%s' not in: %s. Use 'SAME' or "
+    raise OpArgumentError("Attr 'padding' of '%s' Op passed string '%s' not in: %s. Use 'SAME' or "
                      "'VALID' (upper case)." % (op, padding, '"SAME", "VALID", "EXPLICIT"'
                                                 if explicit else '"SAME", "VALID"'))
 
@@ -207,12 +207,12 @@ def convolution(input, filter, padding, strides=None, dilation_rate=None, name=N
     dilation_rate = alias("dilations", dilations, "dilation_rate", dilation_rate)
     n = w.dim() - 2
     if n not in _CONV:
-        raise ValueError("`num_spatial_dims` must be 1, 2, or 3. Received: num_spatial_dims=%d."
+        raise OpArgumentError("`num_spatial_dims` must be 1, 2, or 3. Received: num_spatial_dims=%d."
                          % n)
     s = np.array([1] * n if strides is None else ints(strides))
     d = np.array([1] * n if dilation_rate is None else ints(dilation_rate))
     if (s > 1).any() and (d > 1).any():
-        raise ValueError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
+        raise OpArgumentError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
                          "Received: strides=%s and dilation_rate=%s" % (s, d))
     op = "Conv3D" if n == 3 else "Conv2D"
     return _convolution(input, w, s.tolist(), padding, data_format, d.tolist(), op, n)
@@ -221,7 +221,7 @@ def convolution(input, filter, padding, strides=None, dilation_rate=None, name=N
 def atrous_conv2d(value, filters, rate, padding, name=None):
     """2-D convolution with the filter dilated by ``rate`` (holes between its taps)."""
     if rate < 1:
-        raise ValueError("rate %s cannot be less than one" % rate)
+        raise OpArgumentError("rate %s cannot be less than one" % rate)
     return convolution(value, filters, padding, dilation_rate=[rate, rate])
 
 
@@ -241,7 +241,7 @@ def _depthwise(x, w, strides, padding, data_format, dilations):
     strides = _spatial(strides, 2, cf, "strides")
     dilations = _spatial(dilations, 2, cf, "dilations")
     if max(dilations) > 1 and max(strides) > 1:
-        raise ValueError("When dilation rate is greater than 1, then all values of strides must "
+        raise OpArgumentError("When dilation rate is greater than 1, then all values of strides must "
                          "be 1. Received: `dilation rate` %s and `strides` %s"
                          % (dilations, strides))
     sizes = _spatial_sizes(x, cf)
@@ -273,7 +273,7 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
     pointwise = convert_to_tensor(pointwise_filter)
     for d in pointwise.shape[:2]:
         if d != 1:
-            raise ValueError("Dimensions %d and 1 are not compatible. pointwise_filter must be "
+            raise OpArgumentError("Dimensions %d and 1 are not compatible. pointwise_filter must be "
                              "[1, 1, in_channels * channel_multiplier, out_channels]." % d)
     y = depthwise_conv2d(input, depthwise_filter, strides, padding, rate, data_format=data_format,
                          dilations=dilations)
@@ -341,7 +341,7 @@ def bias_add(value, bias, data_format=None, name=None):
         if data_format.startswith("NC"):
             cf = True
         elif not (data_format.startswith("N") and data_format.endswith("C")):
-            raise ValueError("`data_format` must be of the form `N...C` or `NC...`. Received: "
+            raise OpArgumentError("`data_format` must be of the form `N...C` or `NC...`. Received: "
                              "data_format=%s" % data_format)
     x, b = binary(value, bias, "BiasAdd", ("value", "bias"))
     if x.dim() < 2:
@@ -396,7 +396,7 @@ def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None,
     """
     ksize_list = ints(ksize)
     if 0 in ksize_list:
-        raise ValueError("`ksize` cannot be zero. Received: ksize=%s" % ksize_list)
+        raise OpArgumentError("`ksize` cannot be zero. Received: ksize=%s" % ksize_list)
     return _pool("max", alias("input", input, "value", value), ksize, strides, padding,
                  data_format, "MaxPool", True)
 
@@ -503,13 +503,13 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
     """
     op = "FusedBatchNormV3"
     if (not is_training or exponential_avg_factor != 1.0) and (mean is None or variance is None):
-        raise ValueError("Both `mean` and `variance` must be a 1D tensor when `is_training` is "
+        raise OpArgumentError("Both `mean` and `variance` must be a 1D tensor when `is_training` is "
                          "False or `exponential_avg_factor` != 1.0. Received: `mean` %r and "
                          "`variance` %r" % (mean, variance))
     x, scale, offset = (convert_to_tensor(t) for t in (x, scale, offset))
     mean, variance = (None if t is None else convert_to_tensor(t) for t in (mean, variance))
     if data_format not in _BN_FORMATS:
-        raise ValueError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
+        raise OpArgumentError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
                          % (op, data_format, ", ".join('"%s"' % f for f in _BN_FORMATS)))
     cf = data_format.startswith("NC")
     _check_rank(x, _BN_FORMATS[data_format], op, x, scale, offset)
@@ -586,7 +586,7 @@ def log_softmax(logits, axis=None, name=None, dim=None):
 
 def _require_xent_args(name, labels, logits):
     if labels is None or logits is None:
-        raise ValueError("Both `labels` and `logits` must be provided for %s. Received: labels=%s "
+        raise OpArgumentError("Both `labels` and `logits` must be provided for %s. Received: labels=%s "
                          "and logits=%s" % (name, _desc(labels), _desc(logits)))
 
 
@@ -640,13 +640,13 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     labels = check_dtype(convert_to_tensor(labels), INTS, "int32, int64", "labels")
     logits = floats(logits, "logits")
     if logits.dim() == 0:
-        raise ValueError("`logits` cannot be a scalar. Received logits=%s`" % _desc(logits))
+        raise OpArgumentError("`logits` cannot be a scalar. Received logits=%s`" % _desc(logits))
     if labels.dim() != logits.dim() - 1:
-        raise ValueError("`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
+        raise OpArgumentError("`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
                          "labels.shape=%s of rank %d and logits.shape=%s of rank %d"
                          % (_tf_shape(labels), labels.dim(), _tf_shape(logits), logits.dim()))
     if labels.shape != logits.shape[:-1]:
-        raise ValueError("`labels.shape` must equal `logits.shape` except for the last dimension. "
+        raise OpArgumentError("`labels.shape` must equal `logits.shape` except for the last dimension. "
                          "Received: labels.shape=%s and logits.shape=%s"
                          % (_tf_shape(labels), _tf_shape(logits)))
     classes = logits.shape[-1]
@@ -672,7 +672,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     _require_xent_args("sigmoid_cross_entropy_with_logits", labels, logits)
     x, z = binary(logits, labels, "Mul")
     if x.shape != z.shape:
-        raise ValueError("`logits` and `labels` must have the same shape, received (%s vs %s)."
+        raise OpArgumentError("`logits` and `labels` must have the same shape, received (%s vs %s)."
                          % (_tf_shape(x), _tf_shape(z)))
     return x.clamp_min(0) - x * z + torch.log1p(torch.exp(-x.abs()))
 
@@ -739,18 +739,18 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         try:
             keep_rate = 1. - keep_prob
         except TypeError:
-            raise ValueError("`keep_prob` must be a floating point number or Tensor. Received: "
+            raise OpArgumentError("`keep_prob` must be a floating point number or Tensor. Received: "
                              "keep_prob=%s" % (keep_prob,)) from None
         rate = alias("rate", rate, "keep_prob", keep_rate)
     if rate is None:
-        raise ValueError("`rate` must be provided. Received: rate=None")
+        raise OpArgumentError("`rate` must be provided. Received: rate=None")
     is_number = not isinstance(rate, torch.Tensor)
     if is_number and not 0 <= rate < 1:
-        raise ValueError("`rate` must be a scalar tensor or a float in the range [0, 1). "
+        raise OpArgumentError("`rate` must be a scalar tensor or a float in the range [0, 1). "
                          "Received: rate=%s" % rate)
     x = convert_to_tensor(x)
     if not x.is_floating_point():
-        raise ValueError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
+        raise OpArgumentError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
                          "Received: x_dtype=%s" % dtypes.tf_repr(x.dtype))
     if is_number and rate == 0:
         random_ops.get_seed(seed)           # as TF: the graph's op seed counter moves on

@@ -15,7 +15,7 @@ import contextlib
 import functools
 import threading
 
-from ..errors import ArgScopeError
+from ..errors import ArgScopeError, ArgScopeTypeError
 
 __all__ = ["arg_scope", "add_arg_scope", "current_arg_scope", "has_arg_scope",
            "arg_scoped_arguments", "arg_scope_func_key"]
@@ -55,7 +55,9 @@ def arg_scope(list_ops_or_scope, **kwargs):
         scope = list_ops_or_scope.copy()
     else:
         if not isinstance(list_ops_or_scope, (list, tuple)):
-            raise TypeError("list_ops_or_scope must either be a list/tuple or reused scope (i.e. dict)")
+            raise ArgScopeTypeError("list_ops_or_scope must either be a list/tuple or reused scope "
+                                    "(i.e. dict): arg_scope([slim.conv2d], ...) or "
+                                    "arg_scope(saved_scope)")
         scope = current_arg_scope().copy()
         for op in list_ops_or_scope:
             if not has_arg_scope(op):

@@ -21,6 +21,7 @@ from ..layers import _bn_apply
 from ..math_ops import tensordot
 from ..regularizers import add_regularization_loss
 from ..variable_scope import get_variable_scope, variable_scope
+from ..errors import LayerArgumentError
 from .arg_scope import add_arg_scope
 from .initializers import xavier_initializer
 from .utils import collect_named_outputs
@@ -67,7 +68,7 @@ def _var(name, shape, dtype, initializer, regularizer, trainable, variables_coll
 
 def _cf(data_format, allowed=(None, NHWC, NCHW)):
     if data_format not in allowed:
-        raise ValueError("data_format has to be either NCHW or NHWC.")
+        raise LayerArgumentError("data_format has to be either NCHW or NHWC.")
     return data_format == NCHW
 
 
@@ -94,13 +95,13 @@ def convolution(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data
     ``Conv/biases [out]`` unless a ``normalizer_fn`` is given or ``biases_initializer`` is None."""
     x = convert_to_tensor(inputs)
     if x.dim() != 4 or conv_dims not in (None, 2):
-        raise ValueError("Convolution expects input with rank 4, got %d; scopevar's slim "
+        raise LayerArgumentError("Convolution expects input with rank 4, got %d; scopevar's slim "
                          "supports 2-D convolutions only." % x.dim())
     cf = _cf(data_format)
     k, s, r = _pair(kernel_size), _pair(stride), _pair(rate)
     padding = str(padding).upper()
     if padding not in ("SAME", "VALID"):
-        raise ValueError("padding must be SAME or VALID, got %r" % (padding,))
+        raise LayerArgumentError("padding must be SAME or VALID, got %r" % (padding,))
     with variable_scope(scope, "Conv", [x], reuse=reuse) as sc:
         depth = x.shape[1 if cf else -1]
         w = _var("weights", k + [depth, num_outputs], _dtype(x), weights_initializer,
@@ -149,7 +150,7 @@ def separable_convolution2d(inputs, num_outputs, kernel_size, depth_multiplier=1
     ``biases``."""
     x = convert_to_tensor(inputs)
     if x.dim() != 4:
-        raise ValueError("separable_conv2d expects input with rank 4, got %d" % x.dim())
+        raise LayerArgumentError("separable_conv2d expects input with rank 4, got %d" % x.dim())
     cf = _cf(data_format, (NHWC, NCHW))
     fmt = NCHW if cf else NHWC
     k, s, r = _pair(kernel_size), _pair(stride), _pair(rate)
@@ -191,11 +192,11 @@ def fully_connected(inputs, num_outputs, activation_fn=nn.relu, normalizer_fn=No
     """``activation(inputs @ weights + biases)`` over the last axis:
     ``fully_connected/weights [in, out]``, ``fully_connected/biases [out]``."""
     if isinstance(num_outputs, bool) or not isinstance(num_outputs, int):
-        raise ValueError("num_outputs type should be one of %s, got %s." % ((int,),
+        raise LayerArgumentError("num_outputs type should be one of %s, got %s." % ((int,),
                                                                            type(num_outputs)))
     x = convert_to_tensor(inputs)
     if x.dim() < 2:
-        raise ValueError("Input 0 of layer fully_connected is incompatible: expected "
+        raise LayerArgumentError("Input 0 of layer fully_connected is incompatible: expected "
                          "min_ndim=2, found ndim=%d." % x.dim())
     with variable_scope(scope, "fully_connected", [x], reuse=reuse) as sc:
         w = _var("weights", [x.shape[-1], num_outputs], _dtype(x), weights_initializer,
@@ -229,7 +230,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
     x = convert_to_tensor(inputs)
     rank = x.dim()
     if rank < 2:
-        raise ValueError("Inputs %s has undefined rank." % (list(x.shape),))
+        raise LayerArgumentError("Inputs %s has undefined rank." % (list(x.shape),))
     cf = _cf(data_format, (NHWC, NCHW))
     if fused is None:
         fused = True
@@ -306,7 +307,7 @@ def flatten(inputs, outputs_collections=None, scope=None):
     """``[N, ...]`` to ``[N, prod(...)]``."""
     x = convert_to_tensor(inputs)
     if x.dim() < 2:
-        raise ValueError("Inputs must have a least 2 dimensions.")
+        raise LayerArgumentError("Inputs must have a least 2 dimensions.")
     with variable_scope(scope, "Flatten", [x]) as sc:
         return collect_named_outputs(outputs_collections, sc.name, x.reshape(x.shape[0], -1))
 
@@ -338,7 +339,7 @@ def bias_add(inputs, activation_fn=None, initializer=zeros_initializer(), regula
     x = convert_to_tensor(inputs)
     cf = _cf(data_format, (NHWC, NCHW))
     if x.dim() < 2:
-        raise ValueError("Dims of shape must be known but is None")
+        raise LayerArgumentError("Dims of shape must be known but is None")
     with variable_scope(scope, "BiasAdd", [x], reuse=reuse) as sc:
         depth = x.shape[1 if cf and x.dim() > 2 else -1]
         b = _var("biases", [depth], _dtype(x), initializer, regularizer, trainable,
@@ -366,7 +367,7 @@ def stack(inputs, layer, stack_args, **kwargs):
     arguments), under ``scope/scope_1``, ``scope/scope_2``, ..."""
     scope = kwargs.pop("scope", None)
     if not isinstance(stack_args, (list, tuple)):
-        raise ValueError("stack_args need to be a list or tuple")
+        raise LayerArgumentError("stack_args need to be a list or tuple")
     with variable_scope(scope, "Stack", [inputs]):
         outputs = inputs
         name = scope or getattr(layer, "__name__", "layer")

@@ -9,6 +9,7 @@
 import collections as _collections
 import weakref
 
+from ..errors import LayerArgumentError
 from ..graph import add_to_collections, get_collection, get_default_graph
 
 __all__ = ["append_tensor_alias", "channel_dimension", "collect_named_outputs",
@@ -100,12 +101,12 @@ def convert_collection_to_dict(collection, clear_collection=False):
 def _get_dimension(shape, dim, min_rank):
     dims = shape.dims
     if dims is None:
-        raise ValueError("dims of shape must be known but is None")
+        raise LayerArgumentError("dims of shape must be known but is None")
     if len(dims) < min_rank:
-        raise ValueError("rank of shape must be at least %d not: %d" % (min_rank, len(dims)))
+        raise LayerArgumentError("rank of shape must be at least %d not: %d" % (min_rank, len(dims)))
     value = dims[dim].value
     if value is None:
-        raise ValueError("dimension %d of shape must be known but is None: %s" % (dim, shape))
+        raise LayerArgumentError("dimension %d of shape must be known but is None: %s" % (dim, shape))
     return value
 
 

@@ -14,7 +14,7 @@ import warnings
 
 from .. import device as _device
 from .. import dtypes
-from ..errors import VariableLookupError
+from ..errors import LayerTypeError, VariableLookupError
 from ..graph import GraphKeys, get_collection, add_to_collection
 from ..train.training_util import (create_global_step, get_global_step,  # noqa: F401
                                    get_or_create_global_step, assert_global_step)
@@ -127,14 +127,14 @@ def get_variables_to_restore(include=None, exclude=None):
         included = get_variables()
     else:
         if not isinstance(include, (list, tuple)):
-            raise TypeError("include is provided but is not a list or a tuple.")
+            raise LayerTypeError("include is provided but is not a list or a tuple.")
         included = []
         for scope in include:
             included += get_variables(scope)
     excluded = set()
     if exclude is not None:
         if not isinstance(exclude, (list, tuple)):
-            raise TypeError("exclude is provided but is not a list or a tuple.")
+            raise LayerTypeError("exclude is provided but is not a list or a tuple.")
         for scope in exclude:
             found = get_variables(scope)
             if not found:

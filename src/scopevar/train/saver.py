@@ -8,12 +8,11 @@
 'train/model.ckpt-0'
 >>> saver.restore(sess, tf.train.latest_checkpoint("train"))
 
-A save writes ``prefix.data-*`` and ``prefix.index`` atomically (temporary files renamed into
-place), then the ``checkpoint`` state file, so a process killed at any moment leaves the
-previous checkpoint loadable and nothing half-written visible.  Like TF's, the files are not
-fsynced: an OS crash or power loss may lose the last checkpoints (a restore then fails on their
-CRCs); ``Saver(sync=True)`` fsyncs every file and directory before going on, at the disk's
-speed.  Unlike TF1 (``Parent directory of ... doesn't exist, can't save.``) missing directories
+A save writes ``prefix.data-*`` and ``prefix.index`` atomically (temporary files fsynced, then
+renamed into place), then the ``checkpoint`` state file, so a process killed or a machine
+losing power at any moment leaves the previous checkpoint loadable and nothing half-written
+visible.  ``Saver(sync=False)`` skips the fsyncs, as TF's Saver does: faster, still safe
+against a killed process, but an OS crash or power loss may lose the last checkpoints.  Unlike TF1 (``Parent directory of ... doesn't exist, can't save.``) missing directories
 are created.  There is no graph, so no ``.meta`` file is written (``write_meta_graph`` is
 accepted and ignored).
 
@@ -60,15 +59,15 @@ class Saver:
     are saved as slices of its full name and restored whatever the partitioning at save time.
     ``sharded`` writes one data file per device.  ``saver_def``, ``builder``, ``name``,
     ``restore_sequentially`` and ``write_version`` concern TF's graph ops and are ignored
-    (the format is always V2); ``filename`` is the default ``save_path``.  ``sync=True`` (not
-    a TF argument) makes each save durable against power loss: it fsyncs the files.
+    (the format is always V2); ``filename`` is the default ``save_path``.  ``sync`` (not a TF
+    argument): fsync the files, so a save is durable against power loss; ``False`` as TF.
     """
 
     def __init__(self, var_list=None, reshape=False, sharded=False, max_to_keep=5,
                  keep_checkpoint_every_n_hours=10000.0, name=None, restore_sequentially=False,
                  saver_def=None, builder=None, defer_build=False, allow_empty=False,
                  write_version=2, pad_step_number=False, save_relative_paths=False,
-                 filename=None, *, sync=False):
+                 filename=None, *, sync=True):
         self._var_list = var_list
         self._sync = sync
         self._reshape, self._sharded = reshape, sharded
