@@ -28,7 +28,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from scopevar.bundle import BundleReader, BundleWriter
-from timing import best
+from timing import best, int_option
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shapes.json")
@@ -69,11 +69,7 @@ print(memory("VmHWM") - before)
 
 def main():
     args = sys.argv[1:]
-    copies = 1
-    if "--copies" in args:
-        at = args.index("--copies")
-        copies = int(args[at + 1])
-        del args[at:at + 2]
+    copies = int_option(args, "--copies", 1)
     directory = args[0] if args else tempfile.mkdtemp()
     try:
         run(directory, copies)

@@ -23,7 +23,7 @@ import tempfile
 
 import torch
 from safetensors.torch import load_file, save_file
-from timing import best  # noqa: E402 - the sibling module of these scripts
+from timing import best, int_option  # noqa: E402 - the sibling module of these scripts
 
 import scopevar as tf
 
@@ -101,11 +101,7 @@ def copy_into(targets, loaded):
 
 def main():
     args = sys.argv[1:]
-    rounds = 3
-    if "--rounds" in args:
-        at = args.index("--rounds")
-        rounds = int(args[at + 1])
-        del args[at:at + 2]
+    rounds = int_option(args, "--rounds", 3)
     if args:
         run(args[0], rounds)
     else:

@@ -27,7 +27,7 @@ import scopevar as tf
 from scopevar import slim
 from _torch_resnet import load_tf_values
 from _torch_resnet import resnet_v1_50 as torch_resnet_v1_50
-from timing import best_each
+from timing import best_each, optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "tf_parity"))
@@ -136,11 +136,7 @@ def main():
         model.train(name != "forward")
         sv(0), pt(0)
         res[name] = best_each([sv, pt], runs)
-    try:
-        tfr = tensorflow(runs)
-    except Exception as e:  # noqa: BLE001 - TF is optional for this script
-        print("TensorFlow not measured:", str(e).splitlines()[-1])
-        tfr = None
+    tfr = optional(tensorflow, runs)
     print("resnet_v1_50, batch %d, %dx%d, %d threads, best of %d (ms); load average %s"
           % (BATCH, SIZE, SIZE, torch.get_num_threads(), runs,
              " ".join("%.2f" % a for a in os.getloadavg())))

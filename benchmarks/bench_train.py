@@ -30,7 +30,7 @@ import scopevar as tf
 from scopevar import demo
 from bench_resnet import BATCH, CLASSES, SIZE, scopevar_model, torch_model
 from _torch_resnet import l2_loss
-from timing import best_each
+from timing import best_each, optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "tf_parity"))
@@ -188,11 +188,7 @@ def main():
         sv, pt = steps()
         sv(0), pt(0)
         res[name] = [t / per for t in best_each([sv, pt], runs)]
-    try:
-        tfr = tensorflow(runs)
-    except Exception as e:  # noqa: BLE001 - TF is optional for this script
-        print("TensorFlow not measured:", str(e).splitlines()[-1])
-        tfr = None
+    tfr = optional(tensorflow, runs)
     print("training step, %d threads, best of %d (ms per step); load average %s"
           % (torch.get_num_threads(), runs, " ".join("%.2f" % a for a in os.getloadavg())))
     print("| | scopevar | torch | TF v1 graph | scopevar / torch | scopevar / TF |")

@@ -23,3 +23,22 @@ def best_each(fs, runs=5):
             f(i)
             t.append(time.perf_counter() - start)
     return [min(t) for t in times]
+
+
+def int_option(args, flag, default):
+    """Take ``flag N`` out of the argument list ``args``: ``N`` as an int, else ``default``."""
+    if flag not in args:
+        return default
+    at = args.index(flag)
+    value = int(args[at + 1])
+    del args[at:at + 2]
+    return value
+
+
+def optional(measure, *args):
+    """``measure(*args)``, or None (with a line saying why) where TensorFlow cannot run."""
+    try:
+        return measure(*args)
+    except Exception as e:  # noqa: BLE001 - TF is optional for these scripts
+        print("TensorFlow not measured:", str(e).splitlines()[-1])
+        return None

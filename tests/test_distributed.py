@@ -1,5 +1,6 @@
 """Data-parallel training on torch.distributed (issue 7): gloo processes on localhost, forked
 from the test process (torch is already imported), each with a bounded timeout."""
+import contextlib
 import datetime
 import os
 import shutil
@@ -60,62 +61,58 @@ def values():
     return {v.op.name: v.detach().numpy().copy() for v in tf.global_variables()}
 
 
-def _worker(rank, world, port, directory):
-    torch.set_num_threads(1)
+@contextlib.contextmanager
+def _process_group(rank, world, port):
+    """A gloo process group on localhost for the body (destroyed after it)."""
     dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank,
                             world_size=world, timeout=TIMEOUT)
     try:
-        with tf.Graph().as_default():
-            tf.set_random_seed(rank)                 # only rank 0's initial values survive
-            model = Model()
-            tf.distributed.check_same_variables()
-            tf.distributed.broadcast_variables()
-            train(torch.nn.parallel.DistributedDataParallel(model), rank, world)
-            np.savez(os.path.join(directory, "rank%d.npz" % rank), **values())
-            tf.distributed.save_sharded(os.path.join(directory, "model.ckpt"), global_step=STEPS)
-            extra = [tf.get_variable("model/extra", [2])] if rank == world - 1 else []
-            try:
-                tf.distributed.check_same_variables(tf.global_variables() + extra)
-            except VariableMismatchError as e:
-                with open(os.path.join(directory, "error%d.txt" % rank), "w") as f:
-                    f.write(str(e))
+        yield
     finally:
         dist.destroy_process_group()
+
+
+def _worker(rank, world, port, directory):
+    torch.set_num_threads(1)
+    with _process_group(rank, world, port), tf.Graph().as_default():
+        tf.set_random_seed(rank)                 # only rank 0's initial values survive
+        model = Model()
+        tf.distributed.check_same_variables()
+        tf.distributed.broadcast_variables()
+        train(torch.nn.parallel.DistributedDataParallel(model), rank, world)
+        np.savez(os.path.join(directory, "rank%d.npz" % rank), **values())
+        tf.distributed.save_sharded(os.path.join(directory, "model.ckpt"), global_step=STEPS)
+        extra = [tf.get_variable("model/extra", [2])] if rank == world - 1 else []
+        try:
+            tf.distributed.check_same_variables(tf.global_variables() + extra)
+        except VariableMismatchError as e:
+            with open(os.path.join(directory, "error%d.txt" % rank), "w") as f:
+                f.write(str(e))
 
 
 def _restoring_worker(rank, world, port, directory):
     """Restores the checkpoint of STEPS into an embedding in 2 parts, rank r holding part r."""
-    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank,
-                            world_size=world, timeout=TIMEOUT)
-    try:
-        with tf.Graph().as_default():
-            Model(parts=world)
-            mine = [v for v in tf.global_variables()
-                    if "/part_" not in v.op.name or v.op.name.endswith("/part_%d" % rank)]
-            tf.train.Saver(mine).restore(None, os.path.join(directory, "model.ckpt-%d" % STEPS))
-            np.savez(os.path.join(directory, "restored%d.npz" % rank),
-                     **{v.op.name: v.detach().numpy() for v in mine})
-    finally:
-        dist.destroy_process_group()
+    with _process_group(rank, world, port), tf.Graph().as_default():
+        Model(parts=world)
+        mine = [v for v in tf.global_variables()
+                if "/part_" not in v.op.name or v.op.name.endswith("/part_%d" % rank)]
+        tf.train.Saver(mine).restore(None, os.path.join(directory, "model.ckpt-%d" % STEPS))
+        np.savez(os.path.join(directory, "restored%d.npz" % rank),
+                 **{v.op.name: v.detach().numpy() for v in mine})
 
 
 def _retention_worker(rank, world, port, directory):
     """Saves steps 1 to 4 keeping 2 checkpoints, then step 5 keeping all (max_to_keep=None)."""
-    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank,
-                            world_size=world, timeout=TIMEOUT)
-    try:
-        with tf.Graph().as_default():
-            w = tf.get_variable("w", [4])
-            tf.get_variable("b", [2])
-            prefix = os.path.join(directory, "model.ckpt")
-            for step in range(1, 5):
-                w.data.fill_(step)
-                tf.distributed.save_sharded(prefix, global_step=step, max_to_keep=2)
-            if rank == 0:
-                shutil.copy(os.path.join(directory, "checkpoint"), directory + "/state-4")
-            tf.distributed.save_sharded(prefix, global_step=5, max_to_keep=None)
-    finally:
-        dist.destroy_process_group()
+    with _process_group(rank, world, port), tf.Graph().as_default():
+        w = tf.get_variable("w", [4])
+        tf.get_variable("b", [2])
+        prefix = os.path.join(directory, "model.ckpt")
+        for step in range(1, 5):
+            w.data.fill_(step)
+            tf.distributed.save_sharded(prefix, global_step=step, max_to_keep=2)
+        if rank == 0:
+            shutil.copy(os.path.join(directory, "checkpoint"), directory + "/state-4")
+        tf.distributed.save_sharded(prefix, global_step=5, max_to_keep=None)
 
 
 def _dying_worker(rank, world, port, directory):

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import dtypes
-from .errors import ConstantShapeError, ConstantValueError, DtypeError
+from .errors import ConstantShapeError, ConstantTypeError, ConstantValueError, DtypeError
 
 _INT32_MAX = 2 ** 31 - 1
 
@@ -53,7 +53,7 @@ def _python_dtype(value):
         return dtypes.float32
     if "bool" in kinds:
         if kinds != {"bool"}:
-            raise TypeError("Can't convert mixed bool and numeric values %r to a tensor." % (value,))
+            raise ConstantTypeError("Can't convert mixed bool and numeric values %r to a tensor." % (value,))
         return dtypes.bool
     return dtypes.int64 if "big" in kinds else dtypes.int32
 
@@ -67,7 +67,7 @@ def _check_compatible(value, dtype):
                or (not dtypes.is_complex(dtype) and isinstance(v, complex))
                or (dtype is not dtypes.string and isinstance(v, (str, bytes))))
         if bad:
-            raise TypeError("Expected %s, but got %s of type '%s'."
+            raise ConstantTypeError("Expected %s, but got %s of type '%s'."
                             % (dtypes.name(dtype), v, type(v).__name__))
 
 
@@ -81,7 +81,7 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     dtype = None if dtype is None else dtypes.as_dtype(dtype)
     if isinstance(value, torch.Tensor):
         if dtype is not None and value.dtype != dtype:
-            raise ValueError("Tensor conversion requested dtype %s for Tensor with dtype %s: %r"
+            raise ConstantValueError("Tensor conversion requested dtype %s for Tensor with dtype %s: %r"
                              % (dtypes.name(dtype), dtypes.name(value.dtype), value))
         return value
     as_tensor = getattr(value, "as_tensor", None)       # PartitionedVariable
@@ -96,7 +96,7 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     if inferred is None:
         if hasattr(value, "__array__"):
             return convert_to_tensor(np.asarray(value), dtype)
-        raise TypeError("Failed to convert elements of %r to Tensor. Consider casting elements "
+        raise ConstantTypeError("Failed to convert elements of %r to Tensor. Consider casting elements "
                         "to a supported type." % (value,))
     if dtype is None:
         dtype = inferred

@@ -44,6 +44,11 @@ class UnauthenticatedError(OpError): pass
 
 # --- names and scopes --------------------------------------------------------------------------
 
+class ShapeError(ValueError):
+    """A ``TensorShape`` operation that TF rejects: ``as_list()`` of an unknown shape,
+    merging incompatible shapes."""
+
+
 class InvalidNameError(ValueError):
     """A scope or variable name that does not match TF's name pattern.
 
@@ -120,6 +125,11 @@ class PartitionError(ValueError):
     """A partitioner or partitioned variable that TF rejects."""
 
 
+class VariablePicklingError(TypeError):
+    """``pickle`` / ``torch.save`` of a variable object: its graph, scopes and collections do
+    not travel; save the values (``tf.train.Saver``, or ``variable.detach()``)."""
+
+
 class CustomGetterError(ValueError):
     """A ``custom_getter`` that is not callable."""
 
@@ -158,6 +168,10 @@ class ArgScopeTypeError(TypeError):
 
 class GlobalStepError(ValueError):
     """The global step exists already, or is not a valid global step."""
+
+
+class GlobalStepTypeError(TypeError):
+    """A ``global_step`` collection entry that is not a scalar integer variable."""
 
 
 class VariableLookupError(ValueError):
@@ -253,6 +267,11 @@ class ConstantValueError(ValueError):
         ...
     scopevar.errors.ConstantValueError: Too many elements provided. Takes at most 2, but got 3.
     """
+
+
+class ConstantTypeError(TypeError):
+    """A value that cannot become a tensor of the requested dtype (mixed bools and numbers,
+    a string where a number is expected ...)."""
 
 
 class ConstantShapeError(TypeError):

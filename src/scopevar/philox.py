@@ -34,6 +34,8 @@ import threading
 import numpy as np
 import torch
 
+from .errors import RandomArgumentError, RandomTypeError
+
 __all__ = ["uniform", "normal", "truncated_normal", "uniform_int"]
 
 _M32 = 0xFFFFFFFF
@@ -55,7 +57,7 @@ def uniform(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=No
     if dtype in _MANTISSA_BITS:
         kernel = functools.partial(_uniform_float, mantissa_bits=_MANTISSA_BITS[dtype])
         return _float(shape, seed, seed2, run, dtype, 4, kernel, np.float32, scale, shift)
-    raise TypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s" % dtype)
+    raise RandomTypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s" % dtype)
 
 
 def normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
@@ -74,12 +76,12 @@ def truncated_normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None,
 def uniform_int(shape, minval, maxval, seed, seed2, dtype=torch.int32, run=0):
     """TF's ``RandomUniformInt``: ``minval + bits % (maxval - minval)`` (int32 or int64)."""
     if dtype not in (torch.int32, torch.int64):
-        raise TypeError("uniform_int: dtype must be int32 or int64, not %s" % dtype)
+        raise RandomTypeError("uniform_int: dtype must be int32 or int64, not %s" % dtype)
     if minval >= maxval:
-        raise ValueError("Need minval < maxval: %d >= %d" % (minval, maxval))
+        raise RandomArgumentError("Need minval < maxval: %d >= %d" % (minval, maxval))
     info = torch.iinfo(dtype)
     if minval < info.min or maxval > info.max:
-        raise ValueError("minval and maxval must fit in %s: %d, %d" % (dtype, minval, maxval))
+        raise RandomArgumentError("minval and maxval must fit in %s: %d, %d" % (dtype, minval, maxval))
     per_call, kernel, values = ((4, _uniform_int32, np.int32) if dtype == torch.int32
                                 else (2, _uniform_int64, np.int64))
     kernel = functools.partial(kernel, low=minval, span=maxval - minval)
@@ -336,7 +338,7 @@ def _normal_kernel(dtype, op):
         return 2, _normal_float64, np.float64
     if dtype in _MANTISSA_BITS:
         return 4, _normal_float32, np.float32
-    raise TypeError("%s: dtype must be float16, bfloat16, float32 or float64, not %s" % (op, dtype))
+    raise RandomTypeError("%s: dtype must be float16, bfloat16, float32 or float64, not %s" % (op, dtype))
 
 
 def _normal_float32(words, out, scratch):

@@ -13,6 +13,8 @@ dimension can be used directly wherever a number is expected.
 """
 import torch
 
+from .errors import ShapeError
+
 
 class Dimension(int):
     """A known dimension: an ``int`` with TF1's ``.value``."""
@@ -78,7 +80,7 @@ class TensorShape:
 
     def as_list(self):
         if self._dims is None:
-            raise ValueError("as_list() is not defined on an unknown TensorShape.")
+            raise ShapeError("as_list() is not defined on an unknown TensorShape.")
         return list(self._dims)
 
     def is_fully_defined(self):
@@ -102,16 +104,16 @@ class TensorShape:
 
     def assert_is_compatible_with(self, other):
         if not self.is_compatible_with(other):
-            raise ValueError("Shapes %s and %s are incompatible" % (self, as_shape(other)))
+            raise ShapeError("Shapes %s and %s are incompatible" % (self, as_shape(other)))
 
     def __len__(self):
         if self._dims is None:
-            raise ValueError("Cannot take the length of shape with unknown rank.")
+            raise ShapeError("Cannot take the length of shape with unknown rank.")
         return len(self._dims)
 
     def __iter__(self):
         if self._dims is None:
-            raise ValueError("Cannot iterate over a shape with unknown rank.")
+            raise ShapeError("Cannot iterate over a shape with unknown rank.")
         return iter(self.dims)
 
     def __getitem__(self, key):

@@ -17,7 +17,7 @@ import torch
 from . import device as _device
 from . import dtypes
 from .constant_op import convert_to_tensor
-from .errors import ShapeMismatchError, VariableArgumentError
+from .errors import PartitionError, ShapeMismatchError, VariableArgumentError, VariablePicklingError
 from .graph import GraphKeys, _validate_scope_name, get_default_graph
 from .random import recording_seeds, replaying_seeds, rerun_of
 from .tensor_shape import TensorShape
@@ -316,7 +316,7 @@ class Variable(torch.nn.Parameter):
         return result
 
     def __reduce_ex__(self, proto):
-        raise TypeError("scopevar variables are not pickled; save them with tf.train.Saver "
+        raise VariablePicklingError("scopevar variables are not pickled; save them with tf.train.Saver "
                         "or pass variable.detach() to torch.save.")
 
     def __repr__(self):
@@ -494,7 +494,7 @@ class PartitionedVariable:
     def __len__(self):
         num = sum(p > 1 for p in self._partitions)
         if num > 1:
-            raise ValueError("Cannot get a length for %d > 1 partitions" % num)
+            raise PartitionError("Cannot get a length for %d > 1 partitions" % num)
         return len(self._variable_list)
 
     def _get_variable_list(self):

@@ -27,7 +27,7 @@ import math
 
 import torch
 
-from ..errors import (GradientShapeError, GradientTypeError, NoGradientsError,
+from ..errors import (GradientShapeError, GradientTypeError, NoGradientsError, OpTypeError,
                       OptimizerArgumentError, SessionError)
 from ..graph import GraphKeys, get_default_graph
 from ..variables import PartitionedVariable, Variable, _Op
@@ -452,7 +452,7 @@ class AdagradOptimizer(Optimizer):
 def global_norm(t_list, name=None):
     """``sqrt(sum(l2norm(t)**2))`` over the non-None tensors."""
     if not isinstance(t_list, (list, tuple)):
-        raise TypeError("`t_list` should be a sequence of tensors. Received %s." % type(t_list))
+        raise OpTypeError("`t_list` should be a sequence of tensors. Received %s." % type(t_list))
     ts = [t for t in t_list if t is not None]
     if not ts:
         return torch.tensor(0.0)
@@ -463,7 +463,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
     """TF's ``tf.clip_by_global_norm``: ``(t * clip_norm / max(global_norm, clip_norm),
     global_norm)``; None entries stay None; an infinite or NaN norm gives NaN tensors."""
     if not isinstance(t_list, (list, tuple)):
-        raise TypeError("`t_list` should be a sequence of tensors. Received %s." % type(t_list))
+        raise OpTypeError("`t_list` should be a sequence of tensors. Received %s." % type(t_list))
     norm = global_norm(t_list) if use_norm is None else torch.as_tensor(use_norm)
     clip = float(clip_norm)
     scale = clip * torch.minimum(1.0 / norm, torch.tensor(1.0 / clip, dtype=norm.dtype))

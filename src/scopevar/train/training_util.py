@@ -2,7 +2,7 @@
 import torch
 
 from .. import dtypes
-from ..errors import GlobalStepError
+from ..errors import GlobalStepError, GlobalStepTypeError
 from ..graph import GraphKeys, get_default_graph
 from ..initializers import Zeros
 from ..variables import VariableAggregation
@@ -54,11 +54,11 @@ def get_or_create_global_step(graph=None):
 
 def assert_global_step(global_step_tensor):
     if not isinstance(global_step_tensor, torch.Tensor):
-        raise TypeError('Existing "global_step" must be a Variable or Tensor: %s.'
+        raise GlobalStepTypeError('Existing "global_step" must be a Variable or Tensor: %s.'
                         % (global_step_tensor,))
     if not dtypes.is_integer(global_step_tensor.dtype):
-        raise TypeError('Existing "global_step" does not have integer type: %s'
+        raise GlobalStepTypeError('Existing "global_step" does not have integer type: %s'
                         % (global_step_tensor.dtype,))
     if global_step_tensor.dim() != 0:
-        raise TypeError('Existing "global_step" is not scalar: %s'
+        raise GlobalStepTypeError('Existing "global_step" is not scalar: %s'
                         % (global_step_tensor.get_shape(),))
