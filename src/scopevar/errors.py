@@ -126,8 +126,8 @@ class PartitionError(ValueError):
 
 
 class VariablePicklingError(TypeError):
-    """``pickle`` / ``torch.save`` of a variable object: its graph, scopes and collections do
-    not travel; save the values (``tf.train.Saver``, or ``variable.detach()``)."""
+    """Pickling a variable object (``torch.save(variable)``): its graph, scopes and
+    collections do not travel; save the values (``tf.train.Saver``, ``variable.detach()``)."""
 
 
 class CustomGetterError(ValueError):
