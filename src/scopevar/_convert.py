@@ -43,8 +43,8 @@ def _like(value, ref, op, arg, ref_arg):
             t = t.to(ref.device)
     if t.dtype != ref.dtype:
         raise OpTypeError("Input '%s' of '%s' Op has type %s that does not match type %s of "
-                        "argument '%s'. Cast one of them first: tf.cast(%s, tf.%s)."
-                        % (arg, op, dtypes.name(t.dtype), dtypes.name(ref.dtype), ref_arg, arg,
+                          "argument '%s'. Cast one of them first: tf.cast(%s, tf.%s)."
+                          % (arg, op, dtypes.name(t.dtype), dtypes.name(ref.dtype), ref_arg, arg,
                            dtypes.name(ref.dtype)))
     return t
 
@@ -53,7 +53,7 @@ def check_dtype(x, allowed, names, param):
     """TF's error for a tensor whose dtype the op does not take."""
     if x.dtype not in allowed:
         raise OpTypeError("Value passed to parameter '%s' has DataType %s not in list of allowed "
-                        "values: %s" % (param, dtypes.name(x.dtype), names))
+                          "values: %s" % (param, dtypes.name(x.dtype), names))
     return x
 
 
@@ -86,7 +86,7 @@ def axes(axis, rank):
     for a in ints(axis):
         if not -rank <= a < rank:
             raise OpArgumentError("Invalid reduction dimension %d for input with %d dimensions. "
-                             "Use an axis in [%d, %d)." % (a, rank, -rank, rank))
+                                  "Use an axis in [%d, %d)." % (a, rank, -rank, rank))
         out.append(a % rank)
     return out
 
@@ -109,4 +109,4 @@ def check_same_shape(a, b):
     for i, (m, n) in enumerate(zip(a, b)):
         if m != n:
             raise OpArgumentError("Dimension %d in both shapes must be equal, but are %d and %d. "
-                             "Shapes are %s and %s." % (i, m, n, shape_str(a), shape_str(b)))
+                                  "Shapes are %s and %s." % (i, m, n, shape_str(a), shape_str(b)))

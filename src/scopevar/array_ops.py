@@ -82,7 +82,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     x = convert_to_tensor(value)
     if num is not None and num != x.shape[axis]:
         raise OpArgumentError("Dimension %d in both shapes must be equal, but are %d and %d."
-                         % (axis, x.shape[axis], num))
+                              % (axis, x.shape[axis], num))
     return list(torch.unbind(x, axis))
 
 
@@ -98,15 +98,15 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     if isinstance(num_or_size_splits, (int, np.integer)):
         k = int(num_or_size_splits)
         if n % k:
-            raise OpArgumentError("Dimension size must be evenly divisible by %d but is %d. Split into "
-                             "sizes instead: tf.split(value, [sizes...], axis)." % (k, n))
+            raise OpArgumentError("Dimension size must be evenly divisible by %d but is %d. Split "
+                                  "into sizes instead: tf.split(value, [sizes...], axis)." % (k, n))
         return list(torch.split(x, n // k, axis))
     sizes = ints(num_or_size_splits)
     if sizes.count(-1) == 1:
         sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
     if sum(sizes) != n or min(sizes) < 0:
-        raise OpArgumentError("can't split axis of size %d into pieces of size %s. The sizes must add "
-                         "up to %d." % (n, shape_str(ints(num_or_size_splits)), n))
+        raise OpArgumentError("can't split axis of size %d into pieces of size %s. The sizes must "
+                              "add up to %d." % (n, shape_str(ints(num_or_size_splits)), n))
     return list(torch.split(x, sizes, axis))
 
 
@@ -160,8 +160,8 @@ def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
         _, value = binary(x, constant_values, "Pad")
         return F.pad(x, [p for pair in reversed(pads) for p in pair], value=value.item())
     if mode not in ("REFLECT", "SYMMETRIC"):
-        raise OpArgumentError('Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or '
-                         '"SYMMETRIC". Received `mode` = %s' % mode)
+        raise OpArgumentError('Value of argument `mode` expected to be one of "CONSTANT", '
+                              '"REFLECT", or "SYMMETRIC". Received `mode` = %s' % mode)
     s = int(mode == "SYMMETRIC")
     for d, (lo, hi) in enumerate(pads):
         n = x.shape[d]

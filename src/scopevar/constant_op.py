@@ -53,7 +53,8 @@ def _python_dtype(value):
         return dtypes.float32
     if "bool" in kinds:
         if kinds != {"bool"}:
-            raise ConstantTypeError("Can't convert mixed bool and numeric values %r to a tensor." % (value,))
+            raise ConstantTypeError("Can't convert mixed bool and numeric values %r to a tensor."
+                                    % (value,))
         return dtypes.bool
     return dtypes.int64 if "big" in kinds else dtypes.int32
 
@@ -68,7 +69,7 @@ def _check_compatible(value, dtype):
                or (dtype is not dtypes.string and isinstance(v, (str, bytes))))
         if bad:
             raise ConstantTypeError("Expected %s, but got %s of type '%s'."
-                            % (dtypes.name(dtype), v, type(v).__name__))
+                                    % (dtypes.name(dtype), v, type(v).__name__))
 
 
 def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
@@ -81,8 +82,9 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     dtype = None if dtype is None else dtypes.as_dtype(dtype)
     if isinstance(value, torch.Tensor):
         if dtype is not None and value.dtype != dtype:
-            raise ConstantValueError("Tensor conversion requested dtype %s for Tensor with dtype %s: %r"
-                             % (dtypes.name(dtype), dtypes.name(value.dtype), value))
+            raise ConstantValueError("Tensor conversion requested dtype %s for Tensor with dtype "
+                                     "%s: %r"
+                                     % (dtypes.name(dtype), dtypes.name(value.dtype), value))
         return value
     as_tensor = getattr(value, "as_tensor", None)       # PartitionedVariable
     if as_tensor is not None:
@@ -96,8 +98,8 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
     if inferred is None:
         if hasattr(value, "__array__"):
             return convert_to_tensor(np.asarray(value), dtype)
-        raise ConstantTypeError("Failed to convert elements of %r to Tensor. Consider casting elements "
-                        "to a supported type." % (value,))
+        raise ConstantTypeError("Failed to convert elements of %r to Tensor. Consider casting "
+                                "elements to a supported type." % (value,))
     if dtype is None:
         dtype = inferred
         hint = dtype_hint if dtype_hint is not None else preferred_dtype

@@ -38,15 +38,16 @@ def _pair(v, what):
     v = [int(i) for i in v]
     if len(v) != 2:
         raise LayerArgumentError("The `%s` argument must be a tuple of 2 integers. Received: %s"
-                         % (what, v))
+                                 % (what, v))
     return v
 
 
 def _padding(padding):
     p = str(padding).lower()
     if p not in ("same", "valid"):
-        raise LayerArgumentError("The `padding` argument must be a list/tuple or one of \"valid\", "
-                         "\"same\" (or \"causal\", only for `Conv1D). Received: %s" % padding)
+        raise LayerArgumentError("The `padding` argument must be a list/tuple or one of "
+                                 "\"valid\", \"same\" (or \"causal\", only for `Conv1D). "
+                                 "Received: %s" % padding)
     return p.upper()
 
 
@@ -54,7 +55,7 @@ def _channels_first(data_format):
     df = "channels_last" if data_format is None else str(data_format).lower()
     if df not in ("channels_last", "channels_first"):
         raise LayerArgumentError('The `data_format` argument must be one of "channels_first", '
-                         '"channels_last". Received: %s' % data_format)
+                                 '"channels_last". Received: %s' % data_format)
     return df == "channels_first"
 
 
@@ -165,9 +166,9 @@ class Conv2D(Layer):
 
     def _check(self, x):
         if x.dim() != 4:
-            raise LayerArgumentError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
-                             "min_ndim=4, found ndim=%d. Full shape received: %s"
-                             % (self.name, x.dim(), list(x.shape)))
+            raise LayerArgumentError("Input 0 of layer \"%s\" is incompatible with the layer: "
+                                     "expected min_ndim=4, found ndim=%d. Full shape received: %s"
+                                     % (self.name, x.dim(), list(x.shape)))
 
     def build(self, input_shape):
         depth = input_shape[1 if self.channels_first else -1]
@@ -210,9 +211,9 @@ class Dense(Layer):
 
     def _check(self, x):
         if x.dim() < 2:
-            raise LayerArgumentError("Input 0 of layer \"%s\" is incompatible with the layer: expected "
-                             "min_ndim=2, found ndim=%d. Full shape received: %s"
-                             % (self.name, x.dim(), list(x.shape)))
+            raise LayerArgumentError("Input 0 of layer \"%s\" is incompatible with the layer: "
+                                     "expected min_ndim=2, found ndim=%d. Full shape received: %s"
+                                     % (self.name, x.dim(), list(x.shape)))
 
     def build(self, input_shape):
         self.kernel = self.add_weight("kernel", [input_shape[-1], self.units],
@@ -377,7 +378,8 @@ class Flatten(Layer):
 
     def call(self, inputs):
         if inputs.dim() == 0:
-            raise LayerArgumentError("Input 0 of layer flatten is incompatible: expected min_ndim=1")
+            raise LayerArgumentError("Input 0 of layer flatten is incompatible: expected "
+                                     "min_ndim=1")
         if self.channels_first and inputs.dim() > 2:
             inputs = inputs.permute(0, *range(2, inputs.dim()), 1)
         return inputs.reshape(inputs.shape[0], -1) if inputs.dim() > 1 else \

@@ -67,7 +67,7 @@ def _logical(x, y, tf_op):
     for arg, t in (("x", x), ("y", y)):
         if t.dtype is not dtypes.bool:
             raise OpTypeError("Input '%s' of '%s' Op has type %s that does not match expected type "
-                            "of bool." % (arg, tf_op, dtypes.name(t.dtype)))
+                              "of bool." % (arg, tf_op, dtypes.name(t.dtype)))
     return x, y
 
 
@@ -223,7 +223,8 @@ def _arg_reduce(fn, x, axis, dimension, output_type):
     axis = alias("axis", axis, "dimension", dimension)
     axis = 0 if axis is None else int(axis)
     if not -x.dim() <= axis < x.dim():
-        raise OpArgumentError("Dimension (%d) must be in the range [%d, %d), where %d is the number of "
+        raise OpArgumentError("Dimension (%d) must be in the range [%d, %d), where %d is the "
+                              "number of " 
                          "dimensions in the input." % (axis, -x.dim(), x.dim(), x.dim()))
     return fn(x, axis).to(dtypes.as_dtype(output_type))
 
@@ -274,7 +275,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                            fix="Use tf.expand_dims or tf.reshape to make a matrix.")
     for side, t, tr, adj in (("a", a, transpose_a, adjoint_a), ("b", b, transpose_b, adjoint_b)):
         if tr and adj:
-            raise OpArgumentError("Only one of transpose_%s and adjoint_%s can be True." % (side, side))
+            raise OpArgumentError("Only one of transpose_%s and adjoint_%s can be True."
+                                  % (side, side))
     a = a.mH if adjoint_a else a.mT if transpose_a else a
     b = b.mH if adjoint_b else b.mT if transpose_b else b
     if a.shape[-1] != b.shape[-2]:
@@ -301,8 +303,8 @@ def einsum(equation, *inputs, **kwargs):
 def add_n(inputs, name=None):
     """Sum of a list of tensors of one shape and dtype."""
     if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise OpArgumentError("Inputs must be an iterable of at least one Tensor/IndexedSlices with the "
-                         "same dtype and shape.")
+        raise OpArgumentError("Inputs must be an iterable of at least one Tensor/IndexedSlices "
+                              "with the same dtype and shape.")
     first = convert_to_tensor(inputs[0])
     out = first
     for t in inputs[1:]:
@@ -343,17 +345,17 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None,  # noqa: 
     x = convert_to_tensor(tensor)
     if isinstance(axis, (list, tuple)) and len(axis) == 2:
         if axis[0] == axis[1]:
-            raise OpArgumentError("'axis' must be None, an integer, or a tuple of 2 unique integers, "
-                             "got %s" % (tuple(axis),))
+            raise OpArgumentError("'axis' must be None, an integer, or a tuple of 2 unique "
+                                  "integers, got %s" % (tuple(axis),))
         if ord not in _MATRIX_ORDS:
             raise OpArgumentError("'ord' must be a supported matrix norm in %s, got %s"
-                             % (_MATRIX_ORDS, ord))
+                                  % (_MATRIX_ORDS, ord))
         if ord in ("euclidean", "fro"):
             return torch.linalg.vector_norm(x, 2, tuple(axis), keep)
         return torch.linalg.matrix_norm(x, ord, tuple(axis), keep)
     if axis is not None and not isinstance(axis, (int, np.integer)):
-        raise OpArgumentError("'axis' must be None, an integer, or a tuple of 2 unique integers, got %s"
-                         % (axis,))
+        raise OpArgumentError("'axis' must be None, an integer, or a tuple of 2 unique integers, "
+                              "got %s" % (axis,))
     if ord == "euclidean":
         ord = 2
     if isinstance(ord, str) or ord <= 0:

@@ -54,7 +54,7 @@ def _channels_first(data_format, n, op):
         return False
     if data_format not in _FORMATS[n]:
         raise OpArgumentError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
-                         % (op, data_format, ", ".join('"%s"' % f for f in _FORMATS[n])))
+                              % (op, data_format, ", ".join('"%s"' % f for f in _FORMATS[n])))
     return data_format.startswith("NC")
 
 
@@ -82,7 +82,7 @@ def _spatial(value, n, channels_first, name):
         return v[2:] if channels_first else v[1:-1]
     if len(v) not in (1, n):
         raise OpArgumentError("%s should be of length 1, %d or %d. Received: %s=%s of length %d"
-                         % (name, n, n + 2, name, v, len(v)))
+                              % (name, n, n + 2, name, v, len(v)))
     return v * n if len(v) == 1 else v
 
 
@@ -98,26 +98,26 @@ def _pads(padding, sizes, ksizes, strides, dilations, channels_first, op, explic
     if explicit and isinstance(padding, (list, tuple)):
         if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in padding):
             raise OpArgumentError("When `padding` is a list, each element of `padding` must be a "
-                             "list/tuple of size 2. Received: padding=%s" % (padding,))
+                                  "list/tuple of size 2. Received: padding=%s" % (padding,))
         if len(padding) != n + 2:
-            raise OpArgumentError("When padding is a list, it must be of size %d. Received: padding=%s "
-                             "of size %d" % (n + 2, padding, len(padding)))
+            raise OpArgumentError("When padding is a list, it must be of size %d. Received: "
+                                  "padding=%s of size %d" % (n + 2, padding, len(padding)))
         pairs = [ints(p) for p in padding]
         outer = pairs[:2] if channels_first else pairs[:1] + pairs[-1:]
         if any(outer[0] + outer[1]):
-            raise OpArgumentError("Nonzero explicit padding in the batch or depth dimensions is not "
-                             "supported for '%s'. Pad only the spatial dimensions." % op)
+            raise OpArgumentError("Nonzero explicit padding in the batch or depth dimensions is "
+                                  "not supported for '%s'. Pad only the spatial dimensions." % op)
         return [tuple(p) for p in (pairs[2:] if channels_first else pairs[1:-1])]
     if padding == "SAME":
         return [_same(*a) for a in zip(sizes, ksizes, strides, dilations)]
     if padding == "VALID":
         return [(0, 0)] * n
     if explicit and padding == "EXPLICIT":
-        raise OpArgumentError("'EXPLICIT' is not a valid value for `padding`. To use explicit padding, "
-                         "`padding` must be a list.")
+        raise OpArgumentError("'EXPLICIT' is not a valid value for `padding`. To use explicit "
+                              "padding, `padding` must be a list.")
     raise OpArgumentError("Attr 'padding' of '%s' Op passed string '%s' not in: %s. Use 'SAME' or "
-                     "'VALID' (upper case)." % (op, padding, '"SAME", "VALID", "EXPLICIT"'
-                                                if explicit else '"SAME", "VALID"'))
+                          "'VALID' (upper case)." % (op, padding, '"SAME", "VALID", "EXPLICIT"'
+                                                     if explicit else '"SAME", "VALID"'))
 
 
 def _check_fits(sizes, ksizes, dilations, pads, op, *tensors):
@@ -207,13 +207,13 @@ def convolution(input, filter, padding, strides=None, dilation_rate=None, name=N
     dilation_rate = alias("dilations", dilations, "dilation_rate", dilation_rate)
     n = w.dim() - 2
     if n not in _CONV:
-        raise OpArgumentError("`num_spatial_dims` must be 1, 2, or 3. Received: num_spatial_dims=%d."
-                         % n)
+        raise OpArgumentError("`num_spatial_dims` must be 1, 2, or 3. Received: "
+                              "num_spatial_dims=%d." % n)
     s = np.array([1] * n if strides is None else ints(strides))
     d = np.array([1] * n if dilation_rate is None else ints(dilation_rate))
     if (s > 1).any() and (d > 1).any():
-        raise OpArgumentError("`strides > 1` not supported in conjunction with `dilation_rate > 1`. "
-                         "Received: strides=%s and dilation_rate=%s" % (s, d))
+        raise OpArgumentError("`strides > 1` not supported in conjunction with `dilation_rate > "
+                              "1`. Received: strides=%s and dilation_rate=%s" % (s, d))
     op = "Conv3D" if n == 3 else "Conv2D"
     return _convolution(input, w, s.tolist(), padding, data_format, d.tolist(), op, n)
 
@@ -241,9 +241,9 @@ def _depthwise(x, w, strides, padding, data_format, dilations):
     strides = _spatial(strides, 2, cf, "strides")
     dilations = _spatial(dilations, 2, cf, "dilations")
     if max(dilations) > 1 and max(strides) > 1:
-        raise OpArgumentError("When dilation rate is greater than 1, then all values of strides must "
-                         "be 1. Received: `dilation rate` %s and `strides` %s"
-                         % (dilations, strides))
+        raise OpArgumentError("When dilation rate is greater than 1, then all values of strides "
+                              "must be 1. Received: `dilation rate` %s and `strides` %s"
+                              % (dilations, strides))
     sizes = _spatial_sizes(x, cf)
     pads = _pads(padding, sizes, w.shape[:2], strides, dilations, cf, op)
     _check_fits(sizes, w.shape[:2], dilations, pads, op, x, w)
@@ -273,8 +273,8 @@ def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding
     pointwise = convert_to_tensor(pointwise_filter)
     for d in pointwise.shape[:2]:
         if d != 1:
-            raise OpArgumentError("Dimensions %d and 1 are not compatible. pointwise_filter must be "
-                             "[1, 1, in_channels * channel_multiplier, out_channels]." % d)
+            raise OpArgumentError("Dimensions %d and 1 are not compatible. pointwise_filter must "
+                                  "be [1, 1, in_channels * channel_multiplier, out_channels]." % d)
     y = depthwise_conv2d(input, depthwise_filter, strides, padding, rate, data_format=data_format,
                          dilations=dilations)
     return conv2d(y, pointwise, [1, 1, 1, 1], "VALID", data_format=data_format)
@@ -342,7 +342,7 @@ def bias_add(value, bias, data_format=None, name=None):
             cf = True
         elif not (data_format.startswith("N") and data_format.endswith("C")):
             raise OpArgumentError("`data_format` must be of the form `N...C` or `NC...`. Received: "
-                             "data_format=%s" % data_format)
+                                  "data_format=%s" % data_format)
     x, b = binary(value, bias, "BiasAdd", ("value", "bias"))
     if x.dim() < 2:
         raise op_error("Shape must be at least rank 2 but is rank %d" % x.dim(), "BiasAdd", x, b)
@@ -503,14 +503,14 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
     """
     op = "FusedBatchNormV3"
     if (not is_training or exponential_avg_factor != 1.0) and (mean is None or variance is None):
-        raise OpArgumentError("Both `mean` and `variance` must be a 1D tensor when `is_training` is "
-                         "False or `exponential_avg_factor` != 1.0. Received: `mean` %r and "
-                         "`variance` %r" % (mean, variance))
+        raise OpArgumentError("Both `mean` and `variance` must be a 1D tensor when `is_training` "
+                              "is False or `exponential_avg_factor` != 1.0. Received: `mean` %r "
+                              "and `variance` %r" % (mean, variance))
     x, scale, offset = (convert_to_tensor(t) for t in (x, scale, offset))
     mean, variance = (None if t is None else convert_to_tensor(t) for t in (mean, variance))
     if data_format not in _BN_FORMATS:
         raise OpArgumentError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
-                         % (op, data_format, ", ".join('"%s"' % f for f in _BN_FORMATS)))
+                              % (op, data_format, ", ".join('"%s"' % f for f in _BN_FORMATS)))
     cf = data_format.startswith("NC")
     _check_rank(x, _BN_FORMATS[data_format], op, x, scale, offset)
     depth = x.shape[1 if cf else -1]
@@ -586,8 +586,8 @@ def log_softmax(logits, axis=None, name=None, dim=None):
 
 def _require_xent_args(name, labels, logits):
     if labels is None or logits is None:
-        raise OpArgumentError("Both `labels` and `logits` must be provided for %s. Received: labels=%s "
-                         "and logits=%s" % (name, _desc(labels), _desc(logits)))
+        raise OpArgumentError("Both `labels` and `logits` must be provided for %s. Received: "
+                              "labels=%s and logits=%s" % (name, _desc(labels), _desc(logits)))
 
 
 def _desc(t):
@@ -643,12 +643,12 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
         raise OpArgumentError("`logits` cannot be a scalar. Received logits=%s`" % _desc(logits))
     if labels.dim() != logits.dim() - 1:
         raise OpArgumentError("`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
-                         "labels.shape=%s of rank %d and logits.shape=%s of rank %d"
-                         % (_tf_shape(labels), labels.dim(), _tf_shape(logits), logits.dim()))
+                              "labels.shape=%s of rank %d and logits.shape=%s of rank %d"
+                              % (_tf_shape(labels), labels.dim(), _tf_shape(logits), logits.dim()))
     if labels.shape != logits.shape[:-1]:
-        raise OpArgumentError("`labels.shape` must equal `logits.shape` except for the last dimension. "
-                         "Received: labels.shape=%s and logits.shape=%s"
-                         % (_tf_shape(labels), _tf_shape(logits)))
+        raise OpArgumentError("`labels.shape` must equal `logits.shape` except for the last "
+                              "dimension. Received: labels.shape=%s and logits.shape=%s"
+                              % (_tf_shape(labels), _tf_shape(logits)))
     classes = logits.shape[-1]
     labels = labels.to(logits.device)
     valid = (labels >= 0) & (labels < classes)
@@ -673,7 +673,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     x, z = binary(logits, labels, "Mul")
     if x.shape != z.shape:
         raise OpArgumentError("`logits` and `labels` must have the same shape, received (%s vs %s)."
-                         % (_tf_shape(x), _tf_shape(z)))
+                              % (_tf_shape(x), _tf_shape(z)))
     return x.clamp_min(0) - x * z + torch.log1p(torch.exp(-x.abs()))
 
 
@@ -739,8 +739,8 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
         try:
             keep_rate = 1. - keep_prob
         except TypeError:
-            raise OpArgumentError("`keep_prob` must be a floating point number or Tensor. Received: "
-                             "keep_prob=%s" % (keep_prob,)) from None
+            raise OpArgumentError("`keep_prob` must be a floating point number or Tensor. "
+                                  "Received: keep_prob=%s" % (keep_prob,)) from None
         rate = alias("rate", rate, "keep_prob", keep_rate)
     if rate is None:
         raise OpArgumentError("`rate` must be provided. Received: rate=None")
@@ -751,7 +751,7 @@ def dropout(x, keep_prob=None, noise_shape=None, seed=None, name=None, rate=None
     x = convert_to_tensor(x)
     if not x.is_floating_point():
         raise OpArgumentError("`x.dtype` must be a floating point tensor as `x` will be scaled. "
-                         "Received: x_dtype=%s" % dtypes.tf_repr(x.dtype))
+                              "Received: x_dtype=%s" % dtypes.tf_repr(x.dtype))
     if is_number and rate == 0:
         random_ops.get_seed(seed)           # as TF: the graph's op seed counter moves on
         return x

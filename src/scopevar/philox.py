@@ -57,7 +57,8 @@ def uniform(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=No
     if dtype in _MANTISSA_BITS:
         kernel = functools.partial(_uniform_float, mantissa_bits=_MANTISSA_BITS[dtype])
         return _float(shape, seed, seed2, run, dtype, 4, kernel, np.float32, scale, shift)
-    raise RandomTypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s" % dtype)
+    raise RandomTypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s"
+                          % dtype)
 
 
 def normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
@@ -81,7 +82,8 @@ def uniform_int(shape, minval, maxval, seed, seed2, dtype=torch.int32, run=0):
         raise RandomArgumentError("Need minval < maxval: %d >= %d" % (minval, maxval))
     info = torch.iinfo(dtype)
     if minval < info.min or maxval > info.max:
-        raise RandomArgumentError("minval and maxval must fit in %s: %d, %d" % (dtype, minval, maxval))
+        raise RandomArgumentError("minval and maxval must fit in %s: %d, %d"
+                                  % (dtype, minval, maxval))
     per_call, kernel, values = ((4, _uniform_int32, np.int32) if dtype == torch.int32
                                 else (2, _uniform_int64, np.int64))
     kernel = functools.partial(kernel, low=minval, span=maxval - minval)
@@ -338,7 +340,8 @@ def _normal_kernel(dtype, op):
         return 2, _normal_float64, np.float64
     if dtype in _MANTISSA_BITS:
         return 4, _normal_float32, np.float32
-    raise RandomTypeError("%s: dtype must be float16, bfloat16, float32 or float64, not %s" % (op, dtype))
+    raise RandomTypeError("%s: dtype must be float16, bfloat16, float32 or float64, not %s"
+                          % (op, dtype))
 
 
 def _normal_float32(words, out, scratch):

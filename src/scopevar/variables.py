@@ -316,8 +316,8 @@ class Variable(torch.nn.Parameter):
         return result
 
     def __reduce_ex__(self, proto):
-        raise VariablePicklingError("scopevar variables are not pickled; save them with tf.train.Saver "
-                        "or pass variable.detach() to torch.save.")
+        raise VariablePicklingError("scopevar variables are not pickled; save them with "
+                                    "tf.train.Saver or pass variable.detach() to torch.save.")
 
     def __repr__(self):
         return "<tf.Variable '%s' shape=%s dtype=%s>" % (self.name, self.get_shape(),

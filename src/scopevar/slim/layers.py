@@ -96,7 +96,7 @@ def convolution(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data
     x = convert_to_tensor(inputs)
     if x.dim() != 4 or conv_dims not in (None, 2):
         raise LayerArgumentError("Convolution expects input with rank 4, got %d; scopevar's slim "
-                         "supports 2-D convolutions only." % x.dim())
+                                 "supports 2-D convolutions only." % x.dim())
     cf = _cf(data_format)
     k, s, r = _pair(kernel_size), _pair(stride), _pair(rate)
     padding = str(padding).upper()
@@ -197,7 +197,7 @@ def fully_connected(inputs, num_outputs, activation_fn=nn.relu, normalizer_fn=No
     x = convert_to_tensor(inputs)
     if x.dim() < 2:
         raise LayerArgumentError("Input 0 of layer fully_connected is incompatible: expected "
-                         "min_ndim=2, found ndim=%d." % x.dim())
+                                 "min_ndim=2, found ndim=%d." % x.dim())
     with variable_scope(scope, "fully_connected", [x], reuse=reuse) as sc:
         w = _var("weights", [x.shape[-1], num_outputs], _dtype(x), weights_initializer,
                  weights_regularizer, trainable, variables_collections, "kernel")

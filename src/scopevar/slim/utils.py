@@ -103,10 +103,12 @@ def _get_dimension(shape, dim, min_rank):
     if dims is None:
         raise LayerArgumentError("dims of shape must be known but is None")
     if len(dims) < min_rank:
-        raise LayerArgumentError("rank of shape must be at least %d not: %d" % (min_rank, len(dims)))
+        raise LayerArgumentError("rank of shape must be at least %d not: %d"
+                                 % (min_rank, len(dims)))
     value = dims[dim].value
     if value is None:
-        raise LayerArgumentError("dimension %d of shape must be known but is None: %s" % (dim, shape))
+        raise LayerArgumentError("dimension %d of shape must be known but is None: %s"
+                                 % (dim, shape))
     return value
 
 

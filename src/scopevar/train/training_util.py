@@ -55,10 +55,10 @@ def get_or_create_global_step(graph=None):
 def assert_global_step(global_step_tensor):
     if not isinstance(global_step_tensor, torch.Tensor):
         raise GlobalStepTypeError('Existing "global_step" must be a Variable or Tensor: %s.'
-                        % (global_step_tensor,))
+                                  % (global_step_tensor,))
     if not dtypes.is_integer(global_step_tensor.dtype):
         raise GlobalStepTypeError('Existing "global_step" does not have integer type: %s'
-                        % (global_step_tensor.dtype,))
+                                  % (global_step_tensor.dtype,))
     if global_step_tensor.dim() != 0:
         raise GlobalStepTypeError('Existing "global_step" is not scalar: %s'
-                        % (global_step_tensor.get_shape(),))
+                                  % (global_step_tensor.get_shape(),))
