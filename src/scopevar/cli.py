@@ -43,6 +43,13 @@ def arg(*names, **options):
 @command(arg("path", help="checkpoint prefix, or a directory (its latest checkpoint)"),
          arg("--tensor", metavar="NAME", help="print the value of this tensor"),
          arg("--all", action="store_true", help="print every tensor's value"))
+def print_aligned(rows):
+    """Print ``rows`` of strings as columns, two spaces apart."""
+    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
 def inspect(args):
     """List a TF checkpoint's tensors (name, dtype, shape, size), values on request."""
     prefix = _checkpoint(args.path)
@@ -52,9 +59,7 @@ def inspect(args):
         rows = [("name", "dtype", "shape", "size")] + [
             (name, dtypes.name(reader.dtype(name)), str(list(reader.shape(name))), f"{size:,}")
             for name, size in zip(names, sizes)]
-        widths = [max(len(cell) for cell in column) for column in zip(*rows)]
-        for row in rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print_aligned(rows)
         if not args.tensor:
             print(f"{prefix}: {len(names)} tensors, {sum(sizes):,} values, "
                   f"{_nbytes(reader) / (1 << 20):.1f} MiB")

@@ -17,6 +17,7 @@ import tempfile
 import torch
 
 import scopevar as tf
+from scopevar.cli import print_aligned
 
 FILTERS, STRIDES = (16, 32, 64), (1, 2, 2)    # seed 002's (64, 128, 256), (1, 2, 2), scaled
 TEST_FRACTION, SPLIT_SEED = 0.2, 0
@@ -188,18 +189,17 @@ def variable_rows(graph, initializers, slots):
 
 def print_table(header, rows):
     """``rows`` under ``header``: a ``rich`` table when rich is installed, else aligned text."""
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
     try:
         from rich.console import Console
         from rich.table import Table
     except ImportError:
-        for row in [header] + rows:
-            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print_aligned([header] + rows)
         return
     table = Table(*header, box=None, header_style="bold")
     for row in rows:
         table.add_row(*row)
     console = Console()
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
     console.width = max(console.width, sum(widths) + 2 * len(widths))    # rows, not wrapped
     console.print(table)
 
