@@ -40,9 +40,6 @@ def arg(*names, **options):
     return names, options
 
 
-@command(arg("path", help="checkpoint prefix, or a directory (its latest checkpoint)"),
-         arg("--tensor", metavar="NAME", help="print the value of this tensor"),
-         arg("--all", action="store_true", help="print every tensor's value"))
 def print_aligned(rows):
     """Print ``rows`` of strings as columns, two spaces apart."""
     widths = [max(len(cell) for cell in column) for column in zip(*rows)]
@@ -50,6 +47,9 @@ def print_aligned(rows):
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
+@command(arg("path", help="checkpoint prefix, or a directory (its latest checkpoint)"),
+         arg("--tensor", metavar="NAME", help="print the value of this tensor"),
+         arg("--all", action="store_true", help="print every tensor's value"))
 def inspect(args):
     """List a TF checkpoint's tensors (name, dtype, shape, size), values on request."""
     prefix = _checkpoint(args.path)
