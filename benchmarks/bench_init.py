@@ -12,7 +12,8 @@ normal); ``biases``, BatchNorm ``beta`` and ``moving_mean`` zeros; ``gamma`` and
 Measures (best of a few runs each), wall-clock and process CPU seconds (the machine is shared:
 CPU time, the work done, varies less with the load; TF's includes its thread pools' spinning):
 * scopevar: building the variable set in a fresh graph (creation initializes: what TF's graph
-  building plus its first ``sess.run(init)`` do), and re-running
+  building plus its first ``sess.run(init)`` do), the same on one thread (interleaved with
+  it: does the kernels' second thread pay on this machine?), and re-running
   ``global_variables_initializer()`` on it; and the part of that spent in the Philox kernels
   (``scopevar.philox`` called alone on the weight shapes);
 * TF: ``sess.run(tf.global_variables_initializer())``, the issue's reference (the first run
@@ -100,16 +101,23 @@ def run_scopevar(shapes):
     env = {"tf": tf}
     exec(COMMON, env)
     res = {}
+    threads = torch.get_num_threads()
     for kind, make in (("xavier", lambda: tf.contrib.layers.xavier_initializer()),
                        ("vs", lambda: tf.contrib.layers.variance_scaling_initializer())):
-        builds, reruns = [], []
+        builds, reruns, one_thread = [], [], []
         for _ in range(REPEATS):
             with tf.Graph().as_default():
                 tf.set_random_seed(1)
                 builds.append(timed(lambda: env["build"](shapes, make())))
                 digest = env["digest"](v.detach().numpy() for v in tf.global_variables())
                 reruns.append(timed(tf.global_variables_initializer()))
+            torch.set_num_threads(1)     # interleaved: the same load for both
+            with tf.Graph().as_default():
+                tf.set_random_seed(1)
+                one_thread.append(timed(lambda: env["build"](shapes, make())))
+            torch.set_num_threads(threads)
         res[kind + "_build"], res[kind + "_rerun"] = fastest(builds), fastest(reruns)
+        res[kind + "_build1"] = fastest(one_thread)
         res[kind + "_digest"] = digest
         kernel = philox.uniform if kind == "xavier" else philox.truncated_normal
         weights = [s for n, s in shapes if n.endswith("/weights")]
@@ -157,8 +165,9 @@ def main():
     except Exception as e:  # noqa: BLE001 - TF is optional for this script
         print("TensorFlow not measured:", e)
         tfr = None
-    print("resnet_v1_50: %d variables, %.1fM values, graph seed set; torch %s, %d threads"
-          % (len(shapes), values / 1e6, torch.__version__, torch.get_num_threads()))
+    print("resnet_v1_50: %d variables, %.1fM values, graph seed set; torch %s, %d threads; "
+          "load average %.2f" % (len(shapes), values / 1e6, torch.__version__,
+                                 torch.get_num_threads(), os.getloadavg()[0]))
     nan = [float("nan")] * 2
     print("%-56s %8s %8s %8s %8s %10s" % ("", "seconds", "CPU s", "TF/this", "TF/this",
                                           "this/torch"))
@@ -167,6 +176,7 @@ def main():
                         ("vs", "weights variance_scaling_initializer() (truncated)")):
         t_tf = tfr[kind + "_first"] if tfr else nan
         rows = [("scopevar: build the variables (= initialize)", sv[kind + "_build"]),
+                ("scopevar: build, on 1 thread", sv[kind + "_build1"]),
                 ("scopevar: re-run global_variables_initializer()", sv[kind + "_rerun"]),
                 ("  of which TF's random kernels (scopevar.philox)", sv[kind + "_kernels"]),
                 ("TF: sess.run(global_variables_initializer()), 1st", t_tf),

@@ -88,8 +88,9 @@ def main(repeats=5):
         print("TensorFlow not measured:", e)
         tf_times = {}
 
-    print("float32 samples per second (M/s); torch threads: %d.  'per core': 1 thread, process "
-          "CPU time (steadier on a loaded machine)" % threads)
+    print("float32 samples per second (M/s); torch threads: %d; load average %.2f.  'per core': "
+          "1 thread, process CPU time (steadier on a loaded machine)"
+          % (threads, os.getloadavg()[0]))
     print("%-17s %8s %9s %9s %9s %9s %9s %9s %8s %8s %8s" % (
         "op", "samples", "scopevar", "torch", "TF graph", "numpy ref", "sv/core", "TF/core",
         "sv/torch", "sv/TF", "core sv/TF"))

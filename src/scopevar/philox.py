@@ -29,6 +29,7 @@ import concurrent.futures
 import functools
 import math
 import os
+import sys
 import threading
 
 import numpy as np
@@ -39,7 +40,8 @@ from .errors import RandomArgumentError, RandomTypeError
 __all__ = ["uniform", "normal", "truncated_normal", "uniform_int"]
 
 _M32 = 0xFFFFFFFF
-_ROUND_MULTIPLIERS = np.array([[0xD2511F53], [0xCD9E8D57]], np.uint64)
+_MULTIPLIERS = (np.array(0xD2511F53, np.uint64), np.array(0xCD9E8D57, np.uint64))  # per round
+_32, _48, _LOW32 = (np.array(v, np.uint64) for v in (32, 48, _M32))
 _KEY_INCREMENTS = (0x9E3779B9, 0xBB67AE85)
 _CALLS_PER_OUTPUT = 256          # an execution reserves N * 256 Philox calls (N outputs)
 _TRUNCATED_CALLS_PER_VALUE = 64  # a truncated-normal group of G values owns G * 64 calls
@@ -193,39 +195,44 @@ class _Philox:
         keys = [(((seed & _M32) + r * _KEY_INCREMENTS[0]) & _M32,
                  ((seed >> 32) + r * _KEY_INCREMENTS[1]) & _M32) for r in range(10)]
         self.first_key = keys[0]
-        self.round_keys = [np.array([[k0], [k1]], np.uint64) for k0, k1 in keys[1:]]
+        # 0-d arrays: numpy converts a Python int operand anew on every call
+        self.round_keys = [(np.array(k0, np.uint64), np.array(k1, np.uint64))
+                           for k0, k1 in keys[1:]]
 
     def __call__(self, calls, scratch):
         """The output words of the calls numbered ``calls`` (a uint64 array) as two ``(2, m)``
         uint64 arrays: rows ``(w0, w2)``, and rows ``(w1, w3)`` with garbage above bit 31."""
         m = len(calls)
         words = scratch("words", (2, m), np.uint64)     # (w0, w2): the words multiplied next
+        # products in rows (w2 * M1, w0 * M0): shifted, they line up with the words they make
         products = [scratch("products%d" % i, (2, m), np.uint64) for i in (0, 1)]
         (k0, k1), product = self.first_key, products[0]
         # round 1: counter words 2 and 3, and mostly 1, are the same for every call
-        high1, low1 = divmod((self.seed2 & _M32) * int(_ROUND_MULTIPLIERS[1, 0]), 1 << 32)
+        high1, low1 = divmod((self.seed2 & _M32) * int(_MULTIPLIERS[1]), 1 << 32)
         high = int(calls[0]) >> 32
         if int(calls[-1]) >> 32 == high:
-            np.subtract(calls, high << 32, out=product[0])
+            np.subtract(calls, high << 32, out=product[1])
             words[0].fill(high1 ^ high ^ k0)
         else:
-            np.bitwise_and(calls, _M32, out=product[0])
+            np.bitwise_and(calls, _M32, out=product[1])
             np.right_shift(calls, 32, out=words[0])
             words[0] ^= high1 ^ k0
-        product[0] *= _ROUND_MULTIPLIERS[0, 0]
-        np.right_shift(product[0], 32, out=words[1])
+        product[1] *= _MULTIPLIERS[0]
+        np.right_shift(product[1], _32, out=words[1])
         words[1] ^= (self.seed2 >> 32) ^ k1
-        words[1] &= _M32
-        product[1].fill(low1)
-        for r, key in enumerate(self.round_keys):
+        words[1] &= _LOW32
+        product[0].fill(low1)
+        for r, (k0, k1) in enumerate(self.round_keys):
             previous, product = product, products[r % 2 - 1]
-            np.multiply(words, _ROUND_MULTIPLIERS, out=product)    # (w0 * M0, w2 * M1)
+            np.multiply(words[0], _MULTIPLIERS[0], out=product[1])
+            np.multiply(words[1], _MULTIPLIERS[1], out=product[0])
             # w0 = hi32(w2 * M1) ^ lo32(previous w2 * M1) ^ k0, w2 likewise from w0 * M0
-            np.right_shift(product[::-1], 32, out=words)
-            words ^= previous[::-1]
-            words ^= key
-            words &= _M32
-        return words, product[::-1]
+            np.right_shift(product, _32, out=words)
+            words ^= previous
+            words[0] ^= k0
+            words[1] ^= k1
+            words &= _LOW32
+        return words, product
 
 
 class _Scratch:
@@ -293,11 +300,22 @@ _FIRST_ACCEPTED = {2: _first_accepted(2), 4: _first_accepted(4)}
 # (w1, w3) of m calls into the rows of its (m, values per call) output block
 
 def _uniform_float(words, out, scratch, mantissa_bits):
-    """4 values per call: each word's low mantissa bits as a fraction of 1 (exact in float32)."""
-    lanes = out.T                                  # (4, m): lanes (0, 2) from w0, w2, ...
-    for word_pair, lane_pair in zip(words, (lanes[0::2], lanes[1::2])):
-        word_pair &= (1 << mantissa_bits) - 1
-        np.multiply(word_pair, 2.0 ** -mantissa_bits, out=lane_pair, casting="unsafe")
+    """4 values per call: each word's low mantissa bits as a fraction of 1, made as TF makes
+    them (the float32 1.bits, less 1: exact)."""
+    bits = out.view(np.uint32).T                   # (4, m): lanes (0, 2) from w0, w2, ...
+    for word_pair, lane_pair in zip(words, (bits[0::2], bits[1::2])):
+        np.bitwise_and(word_pair.view(np.uint32)[:, _LOW_HALF::2], _LOW_BITS[mantissa_bits],
+                       out=lane_pair)
+    if mantissa_bits < 23:
+        bits <<= _HALF_SHIFTS[mantissa_bits]
+    bits |= _ONE_BITS
+    out -= _ONE_32
+
+
+_LOW_BITS = {b: np.array((1 << b) - 1, np.uint32) for b in _MANTISSA_BITS.values()}
+_HALF_SHIFTS = {b: np.array(23 - b, np.uint32) for b in _MANTISSA_BITS.values()}
+_ONE_BITS, _ONE_32 = np.array(0x3F800000, np.uint32), np.float32(1.0)
+_LOW_HALF = 0 if sys.byteorder == "little" else 1   # where a uint64's low 32 bits lie
 
 
 def _uint64_to_double(words, out):
@@ -344,32 +362,36 @@ def _normal_kernel(dtype, op):
                           % (op, dtype))
 
 
+_U1_MIN = np.array(float(np.float32(1e-7)) * 2.0 ** 23)
+_ANGLE_PER_BIT = np.array(2 * math.pi * 2.0 ** -23)
+
+
 def _normal_float32(words, out, scratch):
     """TF's BoxMullerFloat on the word pairs (w0, w1), (w2, w3) of each call: sin·r, cos·r."""
     first, second = words                          # (w0, w2), (w1, w3)
     m = first.shape[1]
-    u1 = _low_23_bits(first)
-    u1 *= 2.0 ** -23                               # Uint32ToFloat, exact
-    np.maximum(u1, float(np.float32(1e-7)), out=u1)
+    u1 = _low_23_bits(first)                       # Uint32ToFloat times 2^23
+    np.maximum(u1, _U1_MIN, out=u1)
     # v1 = 2.0f * M_PI * u: M_PI is a double, so the product is rounded from double
-    angle = _low_23_bits(second)
-    angle *= 2 * math.pi * 2.0 ** -23
-    v1 = scratch("v1", (2, m), np.float32)
-    np.copyto(v1, angle, casting="same_kind")
-    radius = _logf(u1.reshape(-1), scratch)
-    radius *= -2.0
+    v1 = np.multiply(_low_23_bits(second), _ANGLE_PER_BIT,
+                     out=scratch("v1", (2, m), np.float32), casting="same_kind")
+    radius = _minus_2_logf(u1.reshape(-1), scratch)
     np.sqrt(radius, out=radius)
     sincos = _sincosf(v1.reshape(-1), scratch)
     np.multiply(sincos.reshape(2, m), radius.reshape(2, m), out=out.view(np.complex64).T)
 
 
+_LOW23, _TWO_TO_52_BITS = np.array(0x7FFFFF, np.uint64), np.array(0x4330000000000000, np.uint64)
+_TWO_TO_52 = np.array(2.0 ** 52)
+
+
 def _low_23_bits(words):
     """The words' low 23 bits as float64 values, in their memory (or-ing in the exponent of
     2^52 makes the double 2^52 + bits: faster than converting 64-bit integers)."""
-    words &= 0x7FFFFF
-    words |= 0x4330000000000000
+    words &= _LOW23
+    words |= _TWO_TO_52_BITS
     values = words.view(np.float64)
-    values -= 2.0 ** 52
+    values -= _TWO_TO_52
     return values
 
 
@@ -406,52 +428,59 @@ _LOGF_A = (_h('-0x1.00ea348b88334p-2'), _h('0x1.5575b0be00b6ap-2'), _h('-0x1.fff
 # glibc splits x = 2^k * z with k = (ix - OFF) >> 23 and picks its table row i from the next 4
 # bits; index j = (ix - OFF) >> 19 = 16 k + i (shifted to start at 0 for the smallest input,
 # 1e-7f) selects the precomputed invc[i] * 2^-k (so r = x * that - 1 = z * invc[i] - 1, exactly)
-# and logc[i] + k * ln2.
+# and logc[i] + k * ln2.  The input comes scaled by 2^23 and everything is computed times -2:
+# scaling by powers of 2 is exact, so each rounding is glibc's, scaled (-2 logf is what
+# Box-Muller wants).  The -2 r of the steps below is R = x 2^23 * (-2 invc[i] 2^-k 2^-23) + 2,
+# so R^2 = 4 r^2 and the polynomial's coefficients are scaled to match.
 _LOGF_MIN_EXPONENT = -23
-_LOGF_OFFSET_64 = (0x3F330000 + (_LOGF_MIN_EXPONENT << 23) + ((1023 - 127) << 23)) << 29
-_LOGF_ROWS = [divmod(j, 16) for j in range(16 * (1 - _LOGF_MIN_EXPONENT))]
-_LOGF_SCALED_INVC = np.array([_LOGF_INVC[i] * 2.0 ** -(e + _LOGF_MIN_EXPONENT)
-                              for e, i in _LOGF_ROWS])
-_LOGF_Y0 = np.array([_LOGF_LOGC[i] + (e + _LOGF_MIN_EXPONENT) * _LOGF_LN2 for e, i in _LOGF_ROWS])
+_LOGF_OFFSET_64 = (0x3F330000 + ((1023 - 127) << 23)) << 29   # with the 2^23 input scale
+_LOGF_TABLE = np.array([complex(-2 * _LOGF_INVC[i] * 2.0 ** -(e + _LOGF_MIN_EXPONENT + 23),
+                                -2 * (_LOGF_LOGC[i] + (e + _LOGF_MIN_EXPONENT) * _LOGF_LN2))
+                        for e, i in (divmod(j, 16) for j in range(16 * (1 - _LOGF_MIN_EXPONENT)))])
+_LOGF_R2_COEFFICIENT = np.array(-_LOGF_A[0] / 8)    # a0 r^2 + (a1 r + a2), times -1/2
+_LOGF_R_COEFFICIENT = np.array(_LOGF_A[1] / 4)
+_LOGF_CONSTANT = np.array(-_LOGF_A[2] / 2)
+_TWO = np.array(2.0)
 
 
-def _logf(x, scratch):
-    """glibc ``logf`` of the float64 array ``x`` (1-D, float32 values in ``[1e-7, 1)``), as
-    float32."""
+def _minus_2_logf(x, scratch):
+    """``-2 logf(x 2^-23)`` with glibc's ``logf``, of the float64 array ``x`` (1-D, float32
+    values in ``[1e-7, 1)`` times 2^23), as float32."""
     n = len(x)
     f64 = functools.partial(scratch, shape=(n,), dtype=np.float64)
     # j from x's float32 bits (ix - OFF) >> 19, read off its float64 bits: the float32 bits
     # are the float64 bits >> 29, less the difference of the exponent biases
     j = np.subtract(x.view(np.uint64), _LOGF_OFFSET_64, out=scratch("index", (n,), np.uint64))
-    j >>= 48
-    j = j.view(np.int64)
-    r = np.multiply(x, np.take(_LOGF_SCALED_INVC, j, out=f64("t0"), mode="clip"), out=f64("r"))
-    r -= 1.0
-    r2 = np.multiply(r, r, out=f64("t0"))
-    a0, a1, a2 = _LOGF_A
-    y = np.multiply(r, a1, out=f64("t1"))
-    y += a2
-    y += np.multiply(r2, a0, out=f64("t2"))
+    j >>= _48
+    rows = _LOGF_TABLE.take(j.view(np.int64), out=scratch("rows", (n,), np.complex128),
+                            mode="clip")
+    r = np.multiply(x, rows.real, out=f64("r"))     # -2 r
+    r += _TWO
+    r2 = np.multiply(r, r, out=f64("r2"))           # 4 r^2
+    y = np.multiply(r, _LOGF_R_COEFFICIENT, out=f64("y"))
+    y += _LOGF_CONSTANT
+    y += np.multiply(r2, _LOGF_R2_COEFFICIENT, out=f64("t"))
     y *= r2
-    y0 = np.take(_LOGF_Y0, j, out=f64("t2"), mode="clip")
-    y0 += r
-    y += y0
+    y += np.add(rows.imag, r, out=f64("t"))         # -2 (logc[i] + k ln2 + r)
     result = scratch("logf", (n,), np.float32)
     np.copyto(result, y, casting="same_kind")
     return result
 
 
 # reduce_fast: n = nearest integer to x * 2/pi, computed as glibc does it ((int32)(x * 2^24 * 2/pi)
-# + 2^23) >> 24, here floor(x * 2/pi + 0.5) in float64 (the same on all inputs)
-_SINCOSF_HPI_INV = _h('0x1.45F306DC9C883p+23') * 2.0 ** -24
-_SINCOSF_HPI = _h('0x1.921FB54442D18p0')
+# + 2^23) >> 24, here by rounding x * 2/pi in float64 with the addition of 1.5 * 2^52, whose
+# float64 bits then end in n (the same on all inputs)
+_SINCOSF_HPI_INV = np.array(_h('0x1.45F306DC9C883p+23') * 2.0 ** -24)
+_SINCOSF_HPI = np.array(_h('0x1.921FB54442D18p0'))
+_ROUNDING = np.array(1.5 * 2.0 ** 52)
+_ROUNDING_BITS = _ROUNDING.view(np.int64)
 _C1, _C2, _C3, _C4 = (_h('-0x1.ffffffd0c621cp-2'), _h('0x1.55553e1068f19p-5'),
                       _h('-0x1.6c087e89a359dp-10'), _h('0x1.99343027bf8c3p-16'))
 _S1, _S2, _S3 = (_h('-0x1.555545995a603p-3'), _h('0x1.1107605230bc4p-7'),
                  _h('-0x1.994eb3774cf24p-13'))
-# sin and cos evaluated side by side, as rows: (r, r^2) * (1, C1) + (0, 1) = (r, c1 = 1 + r^2 C1);
-# r^2 * (S3, C4) + (S2, C3) = (s1, c2); (r, c1) + (r^3, r^4) * (S1, C2) + (r^5, r^6) * (s1, c2)
-_SINCOSF_SCALE, _SINCOSF_SHIFT = np.array([[1.0], [_C1]]), np.array([[0.0], [1.0]])
+# sin and cos evaluated side by side, as rows: (r, c1 = 1 + r^2 C1); r^2 * (S3, C4) + (S2, C3) =
+# (s1, c2); (r, c1) + (r^3, r^4) * (S1, C2) + (r^5, r^6) * (s1, c2)
+_SINCOSF_C1, _ONE = np.array(_C1), np.array(1.0)
 _SINCOSF_SLOPE, _SINCOSF_BASE = np.array([[_S3], [_C4]]), np.array([[_S2], [_C3]])
 _SINCOSF_CUBIC = np.array([[_S1], [_C2]])
 # (sin + i cos)(x) = (-i)^n (sin + i cos)(x - n pi/2): glibc's per-quadrant sign and coefficient
@@ -463,21 +492,23 @@ def _sincosf(x, scratch):
     """glibc ``sincosf`` of the float32 array ``x`` (1-D, values in ``[0, 2 pi]``), as complex64
     ``sin + i cos``."""
     n = len(x)
-    powers, high, low, term = scratch("sincosf", (4, 2, n), np.float64)
+    high, term = scratch("sincosf", (2, 2, n), np.float64)
     x64, quadrant = term                            # free again before `term` is needed
     np.copyto(x64, x)
     np.multiply(x64, _SINCOSF_HPI_INV, out=quadrant)
-    quadrant += 0.5
-    np.floor(quadrant, out=quadrant)
-    index = scratch("quadrant", (n,), np.intp)
-    np.copyto(index, quadrant, casting="unsafe")
+    quadrant += _ROUNDING
+    index = np.subtract(quadrant.view(np.int64), _ROUNDING_BITS,
+                        out=scratch("quadrant", (n,), np.int64))
+    quadrant -= _ROUNDING
     quadrant *= _SINCOSF_HPI
-    r, r2 = powers
+    # rows r, c1, r^2: the powers are rows 0 and 2, the two sums being built rows 0 and 1
+    rows = scratch("sincos rows", (3, n), np.float64)
+    r, r2, powers, low = rows[0], rows[2], rows[0::2], rows[:2]
     np.subtract(x64, quadrant, out=r)
     np.multiply(r, r, out=r2)
+    np.multiply(r2, _SINCOSF_C1, out=low[1])
+    low[1] += _ONE                                  # r, c1
     np.multiply(powers, r2, out=high)               # r^3, r^4
-    np.multiply(powers, _SINCOSF_SCALE, out=low)
-    low += _SINCOSF_SHIFT                           # r, c1
     low += np.multiply(high, _SINCOSF_CUBIC, out=term)
     high *= r2                                      # r^5, r^6
     np.multiply(r2, _SINCOSF_SLOPE, out=term)
@@ -487,6 +518,6 @@ def _sincosf(x, scratch):
     sincos = scratch("sincos", (n,), np.complex64)
     np.copyto(sincos.real, low[0], casting="same_kind")
     np.copyto(sincos.imag, low[1], casting="same_kind")
-    sincos *= np.take(_SINCOSF_ROTATIONS, index, out=scratch("rotation", (n,), np.complex64),
-                      mode="clip")
+    sincos *= _SINCOSF_ROTATIONS.take(index, out=scratch("rotation", (n,), np.complex64),
+                                      mode="clip")
     return sincos
