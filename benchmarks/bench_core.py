@@ -89,9 +89,10 @@ def run_scopevar(shapes):
     for n in (1000, 10000, 100000):
         with tf.Graph().as_default():
             gc.collect()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             env["build"](n, tf.get_variable)
             res["create_%d" % n] = (time.perf_counter() - t) / n
+            res["create_cpu_%d" % n] = (time.thread_time() - c) / n
         with tf.Graph().as_default():             # memory measured apart: tracemalloc is slow
             gc.collect()
             tracemalloc.start()
@@ -133,46 +134,51 @@ def run_torch(shapes):
 
 def breakdown(n=500, runs=25):
     """Where creating one small variable goes, in CPU time of this thread (robust to other
-    processes on the machine), by subtraction of nested measurements: best of ``runs``."""
-    import functools
+    processes on the machine), by subtraction of nested measurements: best of ``runs``.
+    The default case (no option, float32, unseeded) takes ``get_variable``'s short path:
+    checks, then ``_VariableStore._create_default`` (name, store, one torch draw, collections)."""
     import scopevar as tf
-    from scopevar.initializers import GlorotUniform
+    from scopevar.variable_scope import _store
     from scopevar.variables import Variable
     env = {"tf": tf}
     exec(COMMON, env)
+    names = ["block%d/inner/w%d" % (i // 10, i % 10) for i in range(n)]
 
     def cpu(f, gc_on=False):
         best = float("inf")
         for _ in range(runs):
-            with tf.Graph().as_default():
+            with tf.Graph().as_default() as g:
                 gc.collect()
                 if not gc_on:
                     gc.disable()
                 start = time.thread_time()
-                f()
+                f(g)
                 best = min(best, time.thread_time() - start)
                 gc.enable()
         return best / n * 1e6
 
-    init = functools.partial(GlorotUniform(), [4, 4], dtype=torch.float32)
+    def create_default(g):
+        store = _store(g)
+        for name in names:
+            store._create_default(name, [4, 4], g)
+
     draw = lambda: torch.empty([4, 4], dtype=torch.float32).uniform_(-0.6, 0.6)  # noqa: E731
     t = {
-        "gc_on": cpu(lambda: env["build"](n, tf.get_variable), gc_on=True),
-        "total": cpu(lambda: env["build"](n, tf.get_variable)),
-        "scopes": cpu(lambda: env["build"](n, lambda name, shape: None)),
-        "variable": cpu(lambda: [Variable(init, name="w") for _ in range(n)]),
-        "init": cpu(lambda: [init() for _ in range(n)]),
-        "torch": cpu(lambda: [torch.Tensor._make_subclass(Variable, draw(), True)
-                              for _ in range(n)]),
-        "draw": cpu(lambda: [draw() for _ in range(n)]),
+        "gc_on": cpu(lambda g: env["build"](n, tf.get_variable), gc_on=True),
+        "total": cpu(lambda g: env["build"](n, tf.get_variable)),
+        "scopes": cpu(lambda g: env["build"](n, lambda name, shape: None)),
+        "create": cpu(create_default),
+        "torch": cpu(lambda g: [torch.Tensor._make_subclass(Variable, draw(), True)
+                                for _ in range(n)]),
+        "draw": cpu(lambda g: [draw() for _ in range(n)]),
+        "plain_torch": cpu(lambda g: [torch.nn.init.xavier_uniform_(
+            torch.nn.Parameter(torch.empty(4, 4))) for _ in range(n)]),
     }
     parts = [
         ("torch: random draw (empty + uniform_)", t["draw"]),
         ("torch: the Parameter object (_make_subclass)", t["torch"] - t["draw"]),
-        ("glorot_uniform + random_uniform, Python", t["init"] - t["draw"]),
-        ("Variable(): naming, seeds, collections",
-         t["variable"] - t["init"] - (t["torch"] - t["draw"])),
-        ("get_variable: scope defaults, store, checks", t["total"] - t["variable"] - t["scopes"]),
+        ("create: name, store, collections (Python)", t["create"] - t["torch"]),
+        ("get_variable: scope lookup, option checks", t["total"] - t["create"] - t["scopes"]),
         ("variable_scope enter/exit (2 per 10 vars)", t["scopes"]),
         ("Python's garbage collector", t["gc_on"] - t["total"]),
     ]
@@ -180,6 +186,7 @@ def breakdown(n=500, runs=25):
     for label, us in parts:
         print("  %-46s %6.2f" % (label, us))
     print("  %-46s %6.2f" % ("total (GC on)", t["gc_on"]))
+    print("  %-46s %6.2f" % ("plain torch: Parameter + xavier_uniform_", t["plain_torch"]))
 
 
 def main():
@@ -206,8 +213,9 @@ def main():
         print("%-44s %9.2f %s %9.2f %s %9.2f %s %9.1fx %9.2fx" % (
             label, t_sv, unit, t_tf, unit, t_pt, unit, t_tf / t_sv, t_sv / t_pt))
     for n in (1000, 10000, 100000):
-        print("create at %6d variables: %7.2f us/variable, %6.0f bytes/variable of Python memory"
-              % (n, sv["create_%d" % n] * us, sv["bytes_%d" % n]))
+        print("create at %6d variables: %7.2f us/variable (%5.2f us CPU), %6.0f bytes/variable "
+              "of Python memory" % (n, sv["create_%d" % n] * us, sv["create_cpu_%d" % n] * us,
+                                    sv["bytes_%d" % n]))
     breakdown()
 
 

@@ -2,6 +2,7 @@
 graph unchanged, better-than-TF hints, threads, the reuse hot path."""
 import threading
 
+import numpy as np
 import pytest
 import torch
 
@@ -194,3 +195,56 @@ def test_gpu_placement(fresh_graph):
     with tf.device("/gpu:0"):
         v = tf.get_variable("g", [2])
     assert v.device.type == "cuda"
+
+
+@pytest.mark.parametrize("shape", [[4, 4], [], (3,), [2, 3, 4, 5], [0, 3], [np.int64(2), 3]])
+def test_default_creation_matches_general_path(fresh_graph, shape):
+    """get_variable's short path (every option at its default) makes what the general path
+    makes from an explicit glorot_uniform initializer: same values for one torch seed."""
+    torch.manual_seed(7)
+    v = tf.get_variable("fast", shape)
+    torch.manual_seed(7)
+    ref = tf.get_variable("general", shape, initializer=tf.glorot_uniform_initializer())
+    assert torch.equal(v, ref) and v.dtype == ref.dtype == torch.float32
+    assert (v.name, v.trainable, v.requires_grad) == ("fast:0", True, True)
+    assert tf.global_variables() == [v, ref] and tf.trainable_variables() == [v, ref]
+    torch.manual_seed(8)
+    v.initializer()
+    torch.manual_seed(8)
+    ref.initializer()
+    assert torch.equal(v, ref) and v.initial_value.shape == v.shape
+
+
+def test_default_creation_keeps_tf_naming_and_checks(fresh_graph):
+    tf.Variable(1.0, name="a")
+    assert tf.get_variable("a", [1]).name == "a_1:0"        # TF: the op name is taken
+    with tf.variable_scope("p", partitioner=tf.fixed_size_partitioner(2)):
+        tf.get_variable("q", [4])
+    with tf.variable_scope("p"):
+        with pytest.raises(errors.PartitionError, match="partitioned version"):
+            tf.get_variable("q", [4])
+    with tf.variable_scope("auto", reuse=tf.AUTO_REUSE):
+        w = tf.get_variable("w", [2])
+        assert tf.get_variable("w", [2]) is w and tf.get_variable("w") is w
+    created = []
+    with tf.variable_creator_scope(lambda next_, **kw: created.append(kw["name"]) or next_(**kw)):
+        tf.get_variable("c", [1])
+    assert created == ["c"]
+
+
+def test_threads_racing_on_one_name_share_one_variable():
+    g = tf.Graph()
+    out = {}
+    barrier = threading.Barrier(8)
+
+    def body(i):
+        with g.as_default(), tf.variable_scope("race", reuse=tf.AUTO_REUSE):
+            barrier.wait()
+            out[i] = [tf.get_variable("w%d" % j, [2]) for j in range(100)]
+    threads = [threading.Thread(target=body, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(a is b for i in range(8) for a, b in zip(out[0], out[i]))
+    assert [v.name for v in g.get_collection("variables")] == ["race/w%d:0" % j for j in range(100)]

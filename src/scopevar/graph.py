@@ -157,8 +157,10 @@ class Graph:
         skipping suffixes already taken explicitly.
         """
         stack = self._thread.name_stack
-        if stack:
-            name = stack + "/" + name
+        return self._unique_name(stack + "/" + name if stack else name, mark_as_used)
+
+    def _unique_name(self, name, mark_as_used=True):
+        """``unique_name`` of a full name (the current name scope not prepended)."""
         key = name.lower()
         with self._lock:
             used = self._names_in_use

@@ -213,12 +213,15 @@ class VarianceScaling(Initializer):
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
         self.dtype = _float_dtype(dtype)
 
+    def _variance(self, full_shape):
+        """``scale / n``: the variance of the draws for a variable of ``full_shape``."""
+        fan_in, fan_out = _compute_fans(full_shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        return self.scale / max(1.0, n)
+
     def __call__(self, shape, dtype=None, partition_info=None):
         dtype = self.dtype if dtype is None else dtype
-        fan_in, fan_out = _compute_fans(shape if partition_info is None
-                                        else partition_info.full_shape)
-        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
-        scale = self.scale / max(1.0, n)
+        scale = self._variance(shape if partition_info is None else partition_info.full_shape)
         if self.distribution in ("normal", "truncated_normal"):
             return _random_ops.truncated_normal(shape, 0.0, math.sqrt(scale) / _TRUNCATED_STD,
                                                 dtype, seed=self.seed)

@@ -15,6 +15,8 @@ True
 import enum
 import functools
 import inspect
+import math
+import operator
 import threading
 from collections.abc import Sequence
 
@@ -25,12 +27,14 @@ from .errors import (CustomGetterError, DtypeMismatchError, InitializerError, Pa
                      ScopeNestingError, ShapeMismatchError, VariableAlreadyExistsError,
                      VariableNotFoundError, VariableScopeArgumentError, VariableScopeTypeError)
 from .constant_op import convert_to_tensor
-from .graph import GraphKeys, get_default_graph
+from .graph import _VALID_OP_NAME, GraphKeys, get_default_graph
 from .initializers import GlorotUniform, Initializer, Zeros
+from .random import _param
 from .regularizers import add_regularization_loss
 from .tensor_shape import TensorShape, as_shape
-from .variables import (PartitionedVariable, SaveSliceInfo, Variable, VariableAggregation,
-                        VariableSynchronization, _validate_sync_aggregation)
+from .variables import (_UNSEEDED, PartitionedVariable, SaveSliceInfo, Variable,
+                        VariableAggregation, VariableSynchronization, _create_trainable,
+                        _InitialValue, _validate_sync_aggregation)
 
 
 class _ReuseMode(enum.Enum):
@@ -356,6 +360,32 @@ class _VariableStore:
             add_regularization_loss(v, name, regularizer)
         return v
 
+    def _create_default(self, name, shape, graph):
+        """The new variable ``name`` as the general path makes it when every option is at its
+        default, in a float32 scope without a seed, device or creator: unseeded
+        ``glorot_uniform`` values drawn in place, without calling the initializer; None where
+        that case does not hold (the general path then decides)."""
+        thread = graph._thread
+        if (thread.creator_stack or thread.device_stack or graph.seed is not None
+                or type(shape) not in (list, tuple) or type(name) is not str
+                or not _VALID_OP_NAME.match(name) or name[-1] == "/"):
+            return None
+        try:
+            shape = tuple(map(operator.index, shape))    # ints, as as_shape takes them
+        except TypeError:
+            return None
+        default = _DEFAULT_VALUES.get(shape) or _default_value(shape)
+        if default is None:
+            return None
+        low, high, initial_value = default
+        with self._lock:
+            if name in self._vars or name + "/part_0" in self._vars:
+                return None                             # made meanwhile: the general path
+            value = torch.empty(shape, dtype=torch.float32).uniform_(low, high)
+            v = self._vars[name] = _create_trainable(graph, graph._unique_name(name), value,
+                                                     initial_value)
+        return v
+
     def _get_partitioned_variable(self, name, partitioner, shape, dtype, initializer, regularizer,
                                   reuse, trainable, collections, caching_device, validate_shape,
                                   use_resource, constraint, synchronization, aggregation):
@@ -483,6 +513,24 @@ def _default_initializer(name, dtype):
 
 
 _NOT_PASSED = object()
+_DEFAULT_VALUES = {}       # shape -> (low, high, initial value) of the default case
+
+
+def _default_value(shape):
+    """``_DEFAULT_VALUES[shape]``, computed: the bounds ``glorot_uniform`` draws float32 values
+    in (as ``random_uniform`` rounds them) and the initial value re-run by ``.initializer``,
+    shared by the variables of that shape (unseeded, its run count does not matter); None for
+    a negative dimension (the general path raises TF's error)."""
+    if any(d < 0 for d in shape):
+        return None
+    limit = math.sqrt(3.0 * _GLOROT_UNIFORM._variance(shape))     # VarianceScaling "uniform"
+    initial_value = _InitialValue(_InitializerCall(_GLOROT_UNIFORM, shape, dtypes.float32, None),
+                                  dtypes.float32, _UNSEEDED)
+    if len(_DEFAULT_VALUES) >= 4096:        # bounded, whatever the number of distinct shapes
+        _DEFAULT_VALUES.clear()
+    default = _DEFAULT_VALUES[shape] = (_param(-limit, dtypes.float32),
+                                        _param(limit, dtypes.float32), initial_value)
+    return default
 
 
 class _InitializerCall:
@@ -622,13 +670,27 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     graph = get_default_graph()
     scope = _scope_store(graph).current_scope
     store = graph._store or _store(graph)
-    if (scope._reuse is True and custom_getter is None and scope._custom_getter is None
-            and partitioner is None and scope._partitioner is None):
-        v = store._vars.get(scope._name + "/" + name if scope._name else name)
-        if v is not None and initializer is None and (dtype is None or dtype is v.dtype) \
-                and (shape is None or tuple(shape) == tuple(v.shape)) \
-                and scope._dtype is v.dtype:
-            return v                          # the hot path: a plain reuse
+    if (custom_getter is None and partitioner is None and scope._custom_getter is None
+            and scope._partitioner is None):
+        full_name = scope._name + "/" + name if scope._name else name
+        v = store._vars.get(full_name)
+        if v is not None:
+            if scope._reuse is not False and (initializer is None or callable(initializer)) \
+                    and (dtype is None or dtype is v.dtype) \
+                    and (shape is None or tuple(shape) == v.shape) \
+                    and scope._dtype is v.dtype:
+                return v                      # the hot path: a plain reuse
+        elif (scope._reuse is not True and initializer is None and regularizer is None
+              and (trainable is None or trainable is True) and collections is None
+              and caching_device is None and validate_shape is True and constraint is None
+              and synchronization is VariableSynchronization.AUTO
+              and aggregation is VariableAggregation.NONE and scope._initializer is None
+              and scope._regularizer is None and scope._caching_device is None
+              and scope._constraint is None
+              and (scope._dtype if dtype is None else dtype) is dtypes.float32):
+            v = store._create_default(full_name, shape, graph)
+            if v is not None:
+                return v                      # the common creation, in few steps
     return scope.get_variable(
         store, name, shape, dtype, initializer, regularizer, None, trainable, collections,
         caching_device, partitioner, validate_shape, use_resource, custom_getter, constraint,
@@ -700,12 +762,18 @@ def _get_unique_variable_scope(prefix):
     store = _scope_store()
     current = store.current_scope
     name = current.name + "/" + prefix if current.name else prefix
-    if store.variable_scope_count(name) == 0:
+    parent, sep, last = name.rpartition("/")
+    node = store._node(parent, False) if sep else store._root     # counts of name's siblings
+    siblings = {} if node is None else node[1]
+    if siblings.get(last, _UNOPENED)[0] == 0:
         return prefix
     idx = 1
-    while store.variable_scope_count(name + "_%d" % idx) > 0:
+    while siblings.get("%s_%d" % (last, idx), _UNOPENED)[0] > 0:
         idx += 1
     return prefix + "_%d" % idx
+
+
+_UNOPENED = (0, None)
 
 
 class _pure_variable_scope:  # noqa: N801 - TF's name

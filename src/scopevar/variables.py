@@ -438,12 +438,8 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
         value = value.detach()
     if torch_device is not None and value.device != torch_device:
         value = value.to(torch_device)
-    v = torch.Tensor._make_subclass(
-        cls, value, trainable and (value.dtype.is_floating_point or value.dtype.is_complex))
-    v._op_name = op_name
-    v._graph = graph
-    v._trainable = trainable
-    v._initial_value = _InitialValue(initial_value, dtype, seeds)
+    v = _new(cls, value, trainable and (value.dtype.is_floating_point or value.dtype.is_complex),
+             graph, op_name, trainable, _InitialValue(initial_value, dtype, seeds))
     if tf_device:
         v._tf_device = tf_device
     if constraint is not None:
@@ -457,6 +453,24 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
     if aggregation is not VariableAggregation.NONE:
         v._aggregation = aggregation
     graph.add_to_collections(collections, v)
+    return v
+
+
+def _new(cls, value, requires_grad, graph, op_name, trainable, initial_value):
+    """The ``cls`` object on ``value``'s data, with the state every variable has."""
+    v = torch.Tensor._make_subclass(cls, value, requires_grad)
+    v._op_name = op_name
+    v._graph = graph
+    v._trainable = trainable
+    v._initial_value = initial_value
+    return v
+
+
+def _create_trainable(graph, op_name, value, initial_value):
+    """What ``_create`` makes of a float ``value`` named ``op_name`` (already unique) with
+    every option at its default, in fewer steps: ``get_variable``'s common case."""
+    v = _new(Variable, value, True, graph, op_name, True, initial_value)
+    graph.add_to_collections(_GLOBAL_AND_TRAINABLE, v)
     return v
 
 
