@@ -10,8 +10,8 @@ Measures, on the 267 float32 variables of TF-Slim's ``resnet_v1_50`` (102 MB):
   ``safetensors.torch.save_file`` (neither fsyncs nor checksums);
 * read: every tensor (``BundleReader.get`` maps large ones without copying) vs
   ``torch.load(weights_only=True)`` and ``safetensors.torch.load_file``;
-* restore: read into existing tensors (``check`` every CRC, then ``get(name, out=variable)``,
-  what ``Saver.restore`` does) vs loading then copying;
+* restore: read into existing tensors (``read_into``: every CRC checked, then each tensor
+  read straight into its target, what ``Saver.restore`` does) vs loading then copying;
 * the peak resident memory of ``Saver.restore`` above the variables themselves (a fresh
   subprocess: its peak RSS, ``VmHWM``, reset before the restore);
 * reading one small tensor from the big checkpoint vs from a checkpoint holding only it.
@@ -47,9 +47,7 @@ def bundle_load(prefix, verify=True):
 
 def bundle_restore(prefix, targets):
     with BundleReader(prefix) as reader:
-        reader.check(list(targets))
-        for name, target in targets.items():
-            reader.get(name, out=target)
+        reader.read_into([(name, target, None) for name, target in targets.items()])
 
 
 PEAK = r'''

@@ -8,7 +8,9 @@ The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values,
 * save: scopevar's ``Saver.save`` (CRC32C; temporary files fsynced and renamed; checkpoint
   state file), the same with ``Saver(sync=False)`` (no fsync, as TF), TF's ``Saver.save``
   (``write_meta_graph=False``; no fsync), ``torch.save`` and ``safetensors.torch.save_file`` of
-  the ``{name: tensor}`` dict (neither fsyncs nor checksums);
+  the ``{name: tensor}`` dict (neither fsyncs nor checksums), and the floors: the same bytes
+  written to one file with plain Python, fsynced (the disk's limit for the durable default)
+  or not (the page cache's, for ``sync=False``), deleting an old file as the others do;
 * restore into the existing variables: ``Saver.restore`` (CRC checked) for scopevar and TF,
   ``load`` then ``copy_`` into each tensor for torch (``weights_only=True``) and safetensors.
 The machine is shared, so the contenders take turns: each round times 5 runs of each (TF's
@@ -93,6 +95,18 @@ def rotating(save, pattern):
     return run
 
 
+def write_bytes(tensors, sync):
+    """Save the bytes of ``tensors`` to ``path`` with plain Python: write (then fsync)."""
+    def save(path):
+        with open(path, "wb") as f:
+            for tensor in tensors.values():
+                f.write(tensor.reshape(-1).view(torch.uint8).numpy())
+            f.flush()
+            if sync:
+                os.fsync(f.fileno())
+    return save
+
+
 def copy_into(targets, loaded):
     with torch.no_grad():
         for name, target in targets.items():
@@ -116,15 +130,18 @@ def run(directory, rounds):
     size = sum(t.numel() * t.element_size() for t in tensors.values())
     print("resnet_v1_50: %d float32 variables, %.1fM values, %.1f MB, in %s; %d rounds"
           % (len(shapes), size / 4e6, size / 1e6, directory, rounds))
-    for kind in ("torch", "safetensors"):
+    for kind in ("torch", "safetensors", "floor"):
         os.makedirs(os.path.join(directory, kind))
     saver, synced = tf.train.Saver(max_to_keep=1, sync=False), tf.train.Saver(max_to_keep=1)
     ours, durable = (os.path.join(directory, kind, "model.ckpt") for kind in ("scopevar", "sync"))
-    pt, st = (os.path.join(directory, kind, "model-%d") for kind in ("torch", "safetensors"))
+    pt, st, raw = (os.path.join(directory, kind, "model-%d")
+                   for kind in ("torch", "safetensors", "floor"))
     saves = {"scopevar Saver": lambda i: synced.save(None, durable, global_step=i),
              "scopevar sync=False": lambda i: saver.save(None, ours, global_step=i),
              "torch.save": rotating(lambda path: torch.save(tensors, path), pt),
-             "safetensors": rotating(lambda path: save_file(tensors, path), st)}
+             "safetensors": rotating(lambda path: save_file(tensors, path), st),
+             "floor: write+fsync": rotating(write_bytes(tensors, sync=True), raw),
+             "floor: write": rotating(write_bytes(tensors, sync=False), raw + "-nosync")}
     last = lambda pattern: pattern % (RUNS * round_ + RUNS - 1)      # noqa: E731
     restores = {"scopevar Saver": lambda i: saver.restore(None, saver.last_checkpoints[-1]),
                 "torch.load": lambda i: copy_into(tensors, torch.load(last(pt), weights_only=True)),
@@ -150,7 +167,7 @@ def run(directory, rounds):
     for what, times in [("save", save), ("restore into the variables", restore)]:
         print(what)
         for name, seconds in times.items():
-            print("  %-19s %7.1f ms %6.0f MB/s   %5.2fx scopevar's time"
+            print("  %-20s %7.1f ms %6.0f MB/s   %5.2fx scopevar's time"
                   % (name, seconds * 1e3, size / seconds / 1e6, seconds / times["scopevar Saver"]))
 
 

@@ -5,7 +5,9 @@ import json
 import os
 import shutil
 import struct
+import threading
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -20,6 +22,7 @@ from scopevar.bundle import (BundleReader, BundleWriter, data_path, index_path,
 from scopevar.bundle import table
 from scopevar.bundle.crc import crc32c, mask
 from scopevar.bundle.data_file import DataFile
+from scopevar.bundle.files import AtomicFile
 from scopevar.bundle.protos import (BundleEntryProto, BundleHeaderProto, DataType,
                                     TensorShapeProto, VersionDef)
 from scopevar.bundle.slices import slice_key, to_proto
@@ -288,6 +291,87 @@ def test_check_verifies_crcs_without_copying_then_reads_skip_them(tmp_path):
         reader.check([])
     with BundleReader(tmp_path / "m", verify=False) as reader:
         reader.check(["emb"])
+
+
+def test_read_into_fills_every_target_or_none(tmp_path):
+    full, values = torch.arange(40.0).reshape(10, 4), [torch.randn(64, 64) for _ in range(3)]
+    with BundleWriter(tmp_path / "m") as writer:
+        for i, value in enumerate(values):
+            writer.add("w%d" % i, value)
+        writer.add("s", np.array([b"ab"], object))
+        writer.add_slice("emb", [10, 4], [0, 0], full[:5])
+        writer.add_slice("emb", [10, 4], [5, 0], full[5:])
+    outs = [torch.nn.Parameter(torch.zeros(64, 64)) for _ in values]
+    rows, as_double = torch.zeros(4, 2), torch.zeros(64, 64, dtype=torch.float64)
+    items = [("w%d" % i, out, None) for i, out in enumerate(outs)] + [
+        ("emb", rows, ([3, 1], [4, 2])), ("w0", as_double, None)]
+    versions = [out._version for out in outs]
+    with BundleReader(tmp_path / "m") as reader, mock.patch("os.preadv", wraps=os.preadv) as preadv:
+        reader.read_into(items)
+    assert all(torch.equal(out.data, value) for out, value in zip(outs, values))
+    assert torch.equal(rows, full[3:7, 1:3]) and torch.equal(as_double, values[0].double())
+    assert all(out._version > version for out, version in zip(outs, versions))
+    assert len(preadv.call_args_list[0].args[1]) == 3       # w0-w2, back to back: one call
+    for out in outs:
+        out.data.zero_()
+    with BundleReader(tmp_path / "m") as reader:                 # bad targets: nothing changes
+        for bad, error in [(("w1", torch.zeros(3), None), "must be a tensor of shape \\[64, 64\\]"),
+                           (("s", torch.zeros(1), None), "must be a tensor of shape"),
+                           (("emb", rows, ([8, 0], [4, 2])), "does not fit")]:
+            with pytest.raises(CheckpointArgumentError, match=error):
+                reader.read_into(items[:3] + [bad])
+    corrupt_bytes(data_path(tmp_path / "m", 0, 1), 2 * 64 * 64 * 4 + 8)       # in w2, read last
+    with BundleReader(tmp_path / "m") as reader, \
+            pytest.raises(CorruptCheckpointError, match="Checksum does not match.*tensor w2"):
+        reader.read_into(items)
+    assert all(not out.data.any() for out in outs)
+
+
+def test_read_into_shares_large_checks_and_reads_between_threads_resumes_short_reads(tmp_path):
+    values = {"w%d" % i: torch.randn(100, 10 * (i + 1)) for i in range(6)}
+    prefix = write(tmp_path / "m", values)
+    outs = {name: torch.zeros_like(value) for name, value in values.items()}
+
+    def short(fd, buffers, offset, preadv=os.preadv):     # at most 1000 bytes per call
+        return preadv(fd, [memoryview(buffers[0])[:1000]], offset)
+    module = "scopevar.bundle.reader."
+    with BundleReader(prefix) as reader, mock.patch(module + "PART_BYTES", 10_000), \
+            mock.patch(module + "torch.get_num_threads", return_value=3), \
+            mock.patch(module + "ThreadPoolExecutor", wraps=ThreadPoolExecutor) as pool, \
+            mock.patch("os.preadv", side_effect=short):
+        reader.read_into([(name, out, None) for name, out in outs.items()])
+    assert pool.call_args_list == [mock.call(2)] * 2   # check, read: this thread and 2 more
+    assert all(torch.equal(outs[name], value) for name, value in values.items())
+
+
+def test_large_tensors_crc_computed_by_a_thread_while_written(tmp_path):
+    values, threads = {"big": torch.randn(30, 100), "small": torch.randn(3)}, []
+
+    def crc(data, crc=0):
+        threads.append((len(data), threading.current_thread() is threading.main_thread()))
+        return crc32c(data, crc)
+    inline = write(tmp_path / "inline", values)
+    with mock.patch("scopevar.bundle.writer.THREADED_CRC_BYTES", 1000), \
+            mock.patch("scopevar.bundle.writer.crc32c", side_effect=crc):
+        threaded = write(tmp_path / "threaded", values)
+    assert threads == [(12_000, False), (12, True)]       # big: in another thread
+    for suffix in (".index", ".data-00000-of-00001"):
+        assert Path(inline + suffix).read_bytes() == Path(threaded + suffix).read_bytes()
+    with BundleReader(threaded) as reader:
+        assert torch.equal(reader.get("big"), values["big"])
+
+
+def test_synced_files_start_their_disk_writes_early(tmp_path):
+    data = np.random.default_rng(0).bytes(12_000)
+    with mock.patch("scopevar.bundle.files.WRITEBACK_BYTES", 4096), \
+            mock.patch("scopevar.bundle.files._start_writeback") as writeback:
+        with AtomicFile(tmp_path / "synced") as f:
+            for i in range(0, len(data), 3000):
+                f.write(data[i:i + 3000])
+        with AtomicFile(tmp_path / "unsynced", sync=False) as f:
+            f.write(data)
+    assert [c.args[1:] for c in writeback.call_args_list] == [(0, 6000), (6000, 6000)]
+    assert (tmp_path / "synced").read_bytes() == data == (tmp_path / "unsynced").read_bytes()
 
 
 # --- partitioned tensors ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@ max_to_keep, TF's errors (which change nothing), and every fixture TensorFlow wr
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -340,3 +342,30 @@ def test_failed_save_leaves_no_files(tmp_path):
     with pytest.raises(errors.UnimplementedError, match="Cannot save a tensor of dtype"):
         tf.train.Saver().save(tmp_path / "m", global_step=2)
     assert (sorted(os.listdir(tmp_path)), (tmp_path / "checkpoint").read_text()) == before
+
+
+PEAK_MEMORY = r'''
+import re, sys, torch
+import scopevar as tf
+def memory(key):
+    return int(re.search(r"%s:\s+(\d+) kB" % key, open("/proc/self/status").read()).group(1)) * 1024
+variables = [tf.Variable(torch.randn(1000, 1000), name="w%d" % i) for i in range(25)]   # 100 MB
+saver = tf.train.Saver(sync=False)
+saver.save(sys.argv[1])
+values = [v.detach().clone() for v in variables[:2]]
+for v in variables:
+    v.data.zero_()
+before = memory("VmRSS")
+with open("/proc/self/clear_refs", "w") as f:        # resets the peak, VmHWM, to the RSS
+    f.write("5")
+saver.restore(sys.argv[1])
+print(memory("VmHWM") - before, all(torch.equal(v, x) for v, x in zip(variables, values)))
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's /proc")
+def test_restore_raises_peak_memory_by_a_tenth_of_the_variables_at_most(tmp_path):
+    out = subprocess.run([sys.executable, "-c", PEAK_MEMORY, str(tmp_path / "m")], check=True,
+                         capture_output=True, text=True).stdout.split()
+    assert out[1] == "True" and int(out[0]) < 10_000_000, out       # 10% of the 100 MB

@@ -33,7 +33,8 @@ DATA_TYPES = {dtype: dt for dt, dtype in TORCH_DTYPES.items()}
 
 
 class Encoded(NamedTuple):
-    """A value ready to append to a data file: ``chunks`` written in order, unmasked ``crc``."""
+    """A value ready to append to a data file: ``chunks`` written in order, unmasked ``crc``
+    (None for a numeric value, one chunk whose CRC32C the writer computes)."""
     dtype: int
     shape: tuple
     chunks: list
@@ -58,7 +59,7 @@ def encode(value):
             raise UnsupportedDtypeError("Cannot save a tensor of dtype %s in a checkpoint" % dtype)
         tensor = value.detach().cpu().resolve_conj().resolve_neg().contiguous()
         data = tensor.reshape(-1).view(torch.uint8).numpy()
-        return Encoded(DATA_TYPES[dtype], tuple(tensor.shape), [data], crc32c(data))
+        return Encoded(DATA_TYPES[dtype], tuple(tensor.shape), [data], None)
     array = np.asarray(value)
     if array.dtype.kind in "OSU":
         return _encode_strings(array)
@@ -66,7 +67,7 @@ def encode(value):
     if dtype not in DATA_TYPES:
         raise UnsupportedDtypeError("Cannot save an array of dtype %s in a checkpoint" % array.dtype)
     data = np.ascontiguousarray(array, array.dtype.newbyteorder("<")).reshape(-1).view(np.uint8)
-    return Encoded(DATA_TYPES[dtype], array.shape, [data], crc32c(data))
+    return Encoded(DATA_TYPES[dtype], array.shape, [data], None)
 
 
 def _encode_strings(array):

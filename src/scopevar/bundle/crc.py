@@ -12,16 +12,24 @@ import numpy as np
 
 _MASK_DELTA = 0xA282EAD8
 
+try:    # the C function google-crc32c wraps, called by address: any buffer, the GIL released
+    from google_crc32c import _crc32c
+    _extend = ctypes.CDLL(_crc32c.__file__).crc32c_extend
+    _extend.restype, _extend.argtypes = ctypes.c_uint32, [ctypes.c_uint32, ctypes.c_void_p,
+                                                          ctypes.c_size_t]
+except (ImportError, OSError, AttributeError):      # no C extension: copy to bytes
+    _extend = None
+
 
 def crc32c(data, crc=0):
-    """``crc`` extended by the bytes of ``data`` (bytes, bytearray, memoryview, mmap, array)."""
-    if not isinstance(data, bytes):
-        # google-crc32c accepts only buffers without a release hook: small ones are copied to
-        # bytes, large ones wrapped in a ctypes array over the same memory (no copy).
-        view = np.frombuffer(data, np.uint8)
-        data = view.tobytes() if view.size < 1 << 16 else \
-            (ctypes.c_char * view.size).from_address(view.ctypes.data)
-    return google_crc32c.extend(crc, data)
+    """``crc`` extended by the bytes of ``data`` (bytes, bytearray, memoryview, mmap, array).
+    Other threads run meanwhile, so CRCs of several buffers can be computed in parallel."""
+    if isinstance(data, bytes):
+        return google_crc32c.extend(crc, data)
+    view = np.frombuffer(data, np.uint8)
+    if _extend is None:
+        return google_crc32c.extend(crc, view.tobytes())
+    return _extend(crc, view.ctypes.data, view.size)
 
 
 def mask(crc):

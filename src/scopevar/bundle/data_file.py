@@ -12,7 +12,7 @@ TF and scopevar replace checkpoint files by renaming, which is safe.)
 >>> torch.frombuffer(buffer, dtype=torch.float32, offset=start, count=6)
 tensor([0., 1., 2., 3., 4., 5.])
 >>> tensor = torch.empty(6)
->>> f.read_into(0, tensor.numpy(), name="w")             # straight into existing memory
+>>> f.read_into([(0, tensor.numpy(), "w")])              # straight into existing memory
 >>> f.checksums([(0, 24)], name="w") == [crc32c(tensor.numpy().tobytes())]   # no copies
 True
 """
@@ -24,7 +24,8 @@ from ..errors import CheckpointError, CheckpointNotFoundError, CorruptCheckpoint
 from .crc import crc32c
 
 MAP_MIN_BYTES = 1 << 16
-CHECK_WINDOW = 4 << 20      # checksums() maps no more of the file at once
+CHECK_WINDOW = 2 << 20      # checksums() maps no more of the file at once (per thread)
+IOV_MAX = os.sysconf("SC_IOV_MAX")
 
 
 class DataFile:
@@ -50,7 +51,7 @@ class DataFile:
         ``buffer[start:start + size]``, and ``buffer`` is writable and private."""
         if size < MAP_MIN_BYTES or offset % alignment:
             buffer = bytearray(size)
-            self.read_into(offset, buffer, name)
+            self.read_into([(offset, buffer, name)])
             return buffer, 0
         self._check_range(offset, size, name)
         start = offset % mmap.ALLOCATIONGRANULARITY
@@ -59,21 +60,43 @@ class DataFile:
         except OSError as e:
             raise CheckpointError("%s: cannot map tensor %s: %s" % (self.path, name, e), self.path) from None
 
-    def read_into(self, offset, buffer, name):
-        """Fill the writable ``buffer`` (a bytearray, a tensor's memory) from ``offset`` on."""
-        view = memoryview(buffer).cast("B")
-        self._check_range(offset, view.nbytes, name)
-        done = 0
-        while done < view.nbytes:
+    def read_into(self, items):
+        """Fill each writable buffer (a bytearray, a tensor's memory) of ``items``, a list of
+        ``(offset, buffer, name)`` sorted by offset, from ``offset`` on; buffers lying back to
+        back in the file are filled by one system call."""
+        file_size = self.size()
+        runs = []                      # [offset, size, views, name] of back-to-back buffers
+        for offset, buffer, name in items:
+            view = memoryview(buffer).cast("B")
+            self._check_range(offset, view.nbytes, name, file_size)
+            if not view.nbytes:
+                continue
+            if runs and runs[-1][0] + runs[-1][1] == offset and len(runs[-1][2]) < IOV_MAX:
+                runs[-1][1] += view.nbytes
+                runs[-1][2].append(view)
+            else:
+                runs.append([offset, view.nbytes, [view], name])
+        for offset, _, views, name in runs:
+            self._fill(offset, views, name)
+
+    def _fill(self, offset, views, name):
+        """Fill ``views`` from the consecutive bytes at ``offset`` on, short reads resumed."""
+        first = 0
+        while first < len(views):
             try:
-                count = os.preadv(self._fd, [view[done:]], offset + done)
+                count = os.preadv(self._fd, views[first:] if first else views, offset)
             except OSError as e:
                 raise CheckpointError("%s: cannot read tensor %s: %s" % (self.path, name, e),
                                       self.path) from None
             if count == 0:
                 raise CorruptCheckpointError("%s: short read of tensor %s (the file shrank?)"
                                              % (self.path, name), self.path)
-            done += count
+            offset += count
+            while first < len(views) and count >= views[first].nbytes:
+                count -= views[first].nbytes
+                first += 1
+            if count:
+                views[first] = views[first][count:]
 
     def checksums(self, ranges, name):
         """The CRC32C of each byte range ``(offset, size)`` of ``ranges`` (sorted by offset),

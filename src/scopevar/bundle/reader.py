@@ -8,9 +8,12 @@
 >>> rows[:, 0]                                     # rows 4-6: across both partitions
 tensor([16., 20., 24.])
 """
+import functools
+import itertools
 import math
 import os
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -29,10 +32,10 @@ from .slices import (box_from_proto, check_cover, insufficient_slices, intersect
 from .table import read_table
 
 MAX_RANK = 64              # numpy's limit (TF's is 254; checkpoints never come close)
+PART_BYTES = 8 << 20       # check and read_into give each thread no less
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     """A decoded, checked ``BundleEntryProto``; ``pieces`` = ``(box, key)`` of each stored
     piece of a partitioned tensor, else None."""
     name: str
@@ -101,19 +104,14 @@ class BundleReader:
         overlaps only (a possibly strided view when one stored piece holds it); ``out`` as
         for ``get``."""
         entry = self._lookup(name)
-        region = tuple((int(s), int(n)) for s, n in zip(offset, shape))
-        if len(offset) != len(entry.shape) or len(shape) != len(entry.shape) or any(
-                s < 0 or n < 0 or s + n > dim for (s, n), dim in zip(region, entry.shape)):
-            raise CheckpointArgumentError(
-                "get_slice(%r, offset=%s, shape=%s): the slice does not fit in the tensor's shape "
-                "%s" % (name, list(offset), list(shape), list(entry.shape)), self.path)
-        return self._read(entry, region, out)
+        return self._read(entry, self._region(entry, offset, shape), out)
 
     def check(self, names):
         """Verify now the CRC32C of the tensors ``names`` (every piece of partitioned ones),
         reading the data files through a mapping, without copying; later reads of them skip
         the check.  Reading them into variables after this cannot stop halfway on corrupt
-        bytes (what ``Saver.restore`` relies on).  Does nothing without ``verify``."""
+        bytes (what ``Saver.restore`` relies on).  Does nothing without ``verify``.  Large
+        checks are shared by ``torch.get_num_threads()`` threads (4 at most)."""
         if not self.verify:
             return
         shards = {}
@@ -131,11 +129,40 @@ class BundleReader:
                     shards.setdefault(piece.shard_id, {})[piece.key] = piece
         for shard_id, pieces in shards.items():
             stored = sorted(pieces.values(), key=lambda piece: piece.offset)
-            crcs = self._file(shard_id).checksums([(p.offset, p.size) for p in stored],
-                                                  "the tensors to check")
-            for piece, crc in zip(stored, crcs):
+            crcs = _in_threads(functools.partial(_checksums, self._file(shard_id)),
+                               _parts(stored, lambda piece: piece.size))
+            for piece, crc in zip(stored, itertools.chain(*crcs)):
                 self._check_crc(piece, crc)
         self._checked.update(key for pieces in shards.values() for key in pieces)
+
+    def read_into(self, items):
+        """``get(name, out=out)``, or with a ``box`` ``(offset, shape)`` ``get_slice(name,
+        *box, out=out)``, for each ``(name, out, box)`` of ``items``, all or nothing: every
+        shape and CRC32C is checked before any ``out`` changes.  Whole tensors going to
+        contiguous CPU ``out``s of their dtype are read straight into them (by several threads
+        as ``check`` does), those lying back to back in a data file by one system call."""
+        items, targets = list(items), []
+        for name, out, box in items:
+            entry = self._lookup(name)
+            dtype = codec.torch_dtype(entry.dtype, entry.name, self.path)
+            region = tuple((0, n) for n in entry.shape) if box is None else \
+                self._region(entry, *box)
+            targets.append((entry, dtype, region, self._target(entry, dtype, region, out)))
+        self.check([name for name, _, _ in items])
+        direct, filled, rest = [], [], []
+        for entry, dtype, region, target in targets:
+            if entry.pieces is None and _fills(entry, dtype, target):
+                self._numel(entry, dtype, self._file(entry.shard_id))
+                direct.append((entry, _bytes(target)))
+                filled.append(target)
+            else:
+                rest.append((entry, region, target))
+        direct.sort(key=lambda read: (read[0].shard_id, read[0].offset))
+        _in_threads(self._fill, _parts(direct, lambda read: read[0].size))
+        for target in filled:
+            torch.autograd.graph.increment_version(target)      # as an in-place op would
+        for entry, region, target in rest:
+            self._read(entry, region, target)
 
     def close(self):
         for file in (self._files or {}).values():
@@ -147,6 +174,21 @@ class BundleReader:
 
     def __exit__(self, *_):
         self.close()
+
+    def _region(self, entry, offset, shape):
+        region = tuple((int(s), int(n)) for s, n in zip(offset, shape))
+        if len(offset) != len(entry.shape) or len(shape) != len(entry.shape) or any(
+                s < 0 or n < 0 or s + n > dim for (s, n), dim in zip(region, entry.shape)):
+            raise CheckpointArgumentError(
+                "get_slice(%r, offset=%s, shape=%s): the slice does not fit in the tensor's shape "
+                "%s" % (entry.name, list(offset), list(shape), list(entry.shape)), self.path)
+        return region
+
+    def _fill(self, reads):
+        """Read each ``(entry, buffer)`` of ``reads`` (sorted by shard and offset)."""
+        for shard_id, group in itertools.groupby(reads, key=lambda read: read[0].shard_id):
+            self._files[shard_id].read_into([(entry.offset, buffer, entry.name)
+                                             for entry, buffer in group])
 
     def _check_header(self, header):
         if header.endianness != BundleHeaderProto.LITTLE:
@@ -222,18 +264,23 @@ class BundleReader:
 
     def _read(self, entry, region, out):
         dtype = codec.torch_dtype(entry.dtype, entry.name, self.path)
-        shape = tuple(n for _, n in region)
-        if out is not None and (not isinstance(out, torch.Tensor) or dtype is dtypes.string
-                                or tuple(out.shape) != shape):
-            raise CheckpointArgumentError(
-                "out= for tensor %s must be a tensor of shape %s, not %r"
-                % (entry.name, list(shape), getattr(out, "shape", out)), self.path)
-        target = None if out is None else out.detach()
+        target = self._target(entry, dtype, region, out)
         if entry.pieces is None:
             value = self._read_stored(entry, dtype, region, target)
         else:
             value = self._assemble(entry, dtype, region, target)
         return value if out is None else out
+
+    def _target(self, entry, dtype, region, out):
+        """``out`` detached (None stays None), once checked to hold the box ``region``."""
+        if out is None:
+            return None
+        shape = tuple(n for _, n in region)
+        if not isinstance(out, torch.Tensor) or dtype is dtypes.string or tuple(out.shape) != shape:
+            raise CheckpointArgumentError(
+                "out= for tensor %s must be a tensor of shape %s, not %r"
+                % (entry.name, list(shape), getattr(out, "shape", out)), self.path)
+        return out.detach()
 
     def _read_stored(self, entry, dtype, region, out=None):
         """The box ``region`` of a tensor stored in one piece (copied into ``out`` if given)."""
@@ -244,10 +291,9 @@ class BundleReader:
         numel = self._numel(entry, dtype, file)
         verify = self._verifies(entry)
         shape = tuple(n for _, n in region)
-        if out is not None and shape == entry.shape and out.dtype == dtype \
-                and out.device.type == "cpu" and out.is_contiguous():
-            data = out.reshape(-1).view(torch.uint8).numpy()
-            file.read_into(entry.offset, data, entry.name)
+        if _fills(entry, dtype, out):
+            data = _bytes(out)
+            file.read_into([(entry.offset, data, entry.name)])
             torch.autograd.graph.increment_version(out)      # as an in-place op would
             if verify:
                 self._check_crc(entry, crc32c(data))
@@ -356,6 +402,43 @@ def _read_index(prefix, path):
 
 def _empty(shape, dtype):
     return np.empty(shape, object) if dtype is dtypes.string else torch.empty(shape, dtype=dtype)
+
+
+def _parts(items, size):
+    """``items`` cut into runs of about equal total ``size(item)``, one run per thread of
+    ``torch.get_num_threads()`` (4 at most) but ``PART_BYTES`` at least in each."""
+    total = sum(map(size, items))
+    n = min(4, torch.get_num_threads(), total // PART_BYTES)
+    if n < 2:
+        return [items]
+    parts, done = [[] for _ in range(n)], 0
+    for item in items:
+        parts[done * n // total].append(item)
+        done += size(item)
+    return [part for part in parts if part]
+
+
+def _checksums(file, pieces):
+    return file.checksums([(piece.offset, piece.size) for piece in pieces], "the tensors to check")
+
+
+def _in_threads(function, parts):
+    """``[function(part) for part in parts]``: the first part in this thread, the others in
+    as many more threads, meanwhile."""
+    with ThreadPoolExecutor(max(1, len(parts) - 1)) as pool:
+        others = [pool.submit(function, part) for part in parts[1:]]
+        return [function(parts[0])] + [other.result() for other in others]
+
+
+def _fills(entry, dtype, out):
+    """Whether the stored tensor ``entry`` can be read straight into the memory of ``out``."""
+    return out is not None and out.dtype == dtype and tuple(out.shape) == entry.shape \
+        and out.device.type == "cpu" and out.is_contiguous()
+
+
+def _bytes(tensor):
+    """The memory of a contiguous CPU tensor, as a numpy array of bytes."""
+    return tensor.reshape(-1).view(torch.uint8).numpy()
 
 
 def _copy(out, value):

@@ -17,14 +17,18 @@ Several processes, one shard each; one of them writes the index once all shards 
 >>> if rank == 0: write_index(prefix, gathered, num_shards=world)
 """
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 from ..errors import CheckpointArgumentError
 from . import codec
-from .crc import mask
+from .crc import crc32c, mask
 from .files import AtomicFile, data_path, index_path
 from .protos import FORMAT_VERSION, BundleEntryProto, BundleHeaderProto, VersionDef
 from .slices import slice_key, spec, tensor_key, to_proto
 from .table import write_table
+
+THREADED_CRC_BYTES = 1 << 20      # a thread computes the CRC32C of larger tensors
+
 
 class BundleWriter:
     """Appends tensors to ``prefix.data-<shard_id>-of-<num_shards>`` as they are added.
@@ -32,6 +36,7 @@ class BundleWriter:
     Nothing is visible at ``prefix`` until ``finish()``: the data file is written under a
     temporary name, fsynced and renamed, and the index (for one shard) the same way after it.
     Each tensor starts at a multiple of its item size, so readers can map it without copying.
+    The CRC32C of a large tensor is computed by a thread while the tensor is written.
     ``sync=False`` skips the fsyncs (see ``files.AtomicFile``).
     """
 
@@ -45,6 +50,7 @@ class BundleWriter:
         self._file = AtomicFile(data_path(self.prefix, shard_id, num_shards), sync)
         self._entries = {}
         self._position = 0
+        self._crcs = ThreadPoolExecutor(1)
         self.entries = None          # what finish() returned, once it ran
 
     def add(self, name, value):
@@ -88,6 +94,7 @@ class BundleWriter:
 
         Returns this shard's entries (also kept as ``self.entries``): ``{key: serialized
         BundleEntryProto}``, plain bytes to pass to ``write_index`` from any process."""
+        self._crcs.shutdown()
         self._file.commit()
         self.entries = {key: entry.SerializeToString() for key, entry in self._entries.items()}
         if self.num_shards == 1:
@@ -96,6 +103,7 @@ class BundleWriter:
 
     def abort(self):
         """Drop the temporary data file; nothing is written at the prefix."""
+        self._crcs.shutdown()
         self._file.discard()
 
     def __enter__(self):
@@ -113,10 +121,15 @@ class BundleWriter:
             self._file.write(bytes(padding))
         entry = _entry(encoded.dtype, encoded.shape)
         entry.shard_id, entry.offset = self.shard_id, self._position + padding
+        crc = encoded.crc
+        if crc is None:         # a numeric value, one chunk: its CRC computed while it is written
+            data = encoded.chunks[0]
+            crc = self._crcs.submit(crc32c, data) if data.nbytes >= THREADED_CRC_BYTES else \
+                crc32c(data)
         for chunk in encoded.chunks:
             self._file.write(chunk)
             entry.size += len(chunk)
-        entry.crc32c = mask(encoded.crc)
+        entry.crc32c = mask(crc if isinstance(crc, int) else crc.result())
         self._position = entry.offset + entry.size
         return entry
 

@@ -255,14 +255,13 @@ def restore_variables(reader, plan):
     """Read each ``(variable, name, box)`` of ``plan`` (``box`` as ``check_restorable``
     returned it) straight into the variable's memory.  Every CRC is verified first, so
     corrupt bytes raise before any variable changes."""
-    reader.check(sorted({name for _, name, _ in plan}))
+    items = []
+    for var, name, box in plan:
+        stored = reader.shape(name)     # Saver(reshape=True): a view of the variable in that shape
+        items.append((name, var if box is not None or var.shape == stored else
+                      var.detach().view(stored), box))
     with torch.no_grad():
-        for var, name, box in plan:
-            if box is not None:
-                reader.get_slice(name, *box, out=var)
-            else:       # a view of the checkpoint's shape for Saver(reshape=True)
-                stored = reader.shape(name)
-                reader.get(name, out=var if var.shape == stored else var.detach().view(stored))
+        reader.read_into(items)
 
 
 def _type_string(dtype):
