@@ -76,6 +76,20 @@ def test_batch_normalization_updates_in_place():
     assert y_inf.shape == x.shape
 
 
+def test_batch_normalization_moving_statistics_follow_tf_rule():
+    x = tf.constant(np.random.RandomState(0).standard_normal([4, 3, 3, 5]).astype(np.float32))
+    layer = tf.layers.BatchNormalization(momentum=0.9)
+    layer(x, training=True)                              # fused: unbiased batch variance
+    mm = layer.moving_mean.detach().clone()
+    mv = layer.moving_variance.detach().clone()
+    layer(x, training=True)
+    mean = x.reshape(-1, 5).mean(0)
+    var = x.reshape(-1, 5).var(0)
+    for moving, before, batch in ((layer.moving_mean, mm, mean), (layer.moving_variance, mv, var)):
+        # TF's assign_moving_average: moving -= (moving - batch) * (1 - momentum)
+        torch.testing.assert_close(moving.detach(), before - (before - batch) * (1 - 0.9))
+
+
 def test_tf_layers_shapes_and_formats():
     x = tf.ones([2, 3, 8, 8])
     y = tf.layers.conv2d(x, 5, [3, 1], strides=2, padding="same", data_format="channels_first")

@@ -41,6 +41,19 @@ def test_conv_and_pool_output_sizes(size, k, s, padding):
     assert nn.avg_pool(x, k, s, padding).shape == (2, want, want_w, 3)
 
 
+def test_conv_checks_every_new_argument_set():
+    x, w = rand(1, 5, 5, 3), rand(3, 3, 3, 4)
+    y = nn.conv2d(x, w, [1, 1, 1, 1], "SAME")
+    assert torch.equal(nn.conv2d(x, w, [1, 1, 1, 1], "SAME"), y)      # the checked plan again
+    assert torch.equal(nn.conv2d(x, w, np.array([1, 1, 1, 1]), "SAME"), y)
+    with pytest.raises(ValueError, match="Depth of input"):
+        nn.conv2d(rand(1, 5, 5, 2), w, [1, 1, 1, 1], "SAME")
+    with pytest.raises(errors.OpTypeError):
+        nn.conv2d(x.double(), w, [1, 1, 1, 1], "SAME")
+    with pytest.raises(errors.OpArgumentError):
+        nn.conv2d(x, w, [1, 1, 1, 1], "SAME", data_format="NCWH")
+
+
 def test_same_padding_puts_the_odd_pixel_after():
     y = nn.conv2d(torch.ones(1, 4, 4, 1), torch.ones(2, 2, 1, 1), 1, "SAME")[0, :, :, 0]
     assert y.tolist() == [[4, 4, 4, 2], [4, 4, 4, 2], [4, 4, 4, 2], [2, 2, 2, 1]]

@@ -72,6 +72,19 @@ def test_adam_first_step_and_names():
     np.testing.assert_allclose([b1.item(), b2.item()], [0.81, 0.998001], rtol=1e-6)
 
 
+def test_slots_follow_a_changing_var_list():
+    w, loss = _quad()
+    u = tf.get_variable("u", initializer=[3.0])
+    opt = tf.train.AdamOptimizer(0.1)
+    opt.minimize(loss, var_list=[w])
+    assert opt.get_slot(u, "m") is None
+    opt.minimize(lambda: loss() + (u * u).sum(), var_list=[w, u])
+    assert opt.get_slot(u, "m").op.name == "u/Adam"
+    # u's first Adam step, at t = 2 (the beta powers are the optimizer's, shared)
+    lr_t = 0.1 * math.sqrt(1 - 0.999 ** 2) / (1 - 0.9 ** 2)
+    np.testing.assert_allclose(u.eval(), [3 - lr_t * 0.6 / math.sqrt(0.036)], rtol=1e-5)
+
+
 def test_rmsprop_and_adagrad_rules():
     w, loss = _quad()
     opt = tf.train.RMSPropOptimizer(0.01, decay=0.9, epsilon=1e-10)

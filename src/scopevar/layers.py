@@ -10,6 +10,7 @@ them.  Collections are GLOBAL + TRAINABLE (moving statistics: GLOBAL only).
 >>> [v.name for v in tf.global_variables()]
 ['dense/kernel:0', 'dense/bias:0']
 """
+import functools
 import re
 
 import torch
@@ -27,6 +28,7 @@ __all__ = ["Layer", "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "Av
            "average_pooling2d", "flatten", "dropout"]
 
 
+@functools.lru_cache(maxsize=None)
 def _snake(name):
     s = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
@@ -127,12 +129,18 @@ class Layer:
             if self.dtype is None:
                 self.dtype = x.dtype if x.is_floating_point() else dtypes.float32
             self._check(x)                      # errors before any variable exists
-            if self._scope is None:             # TF's _set_scope: capture the scope once
-                with (variable_scope(self._base_name) if self._reuse else
-                      variable_scope(None, default_name=self._base_name)) as sc:
+            if self._scope is None and not self._reuse:
+                # TF's _set_scope captures a unique scope, then re-enters it to build: building
+                # in the captured scope is the same (same name, reuse and defaults), one scope
+                with variable_scope(None, default_name=self._base_name) as sc:
                     self._scope = sc
-            with variable_scope(self._scope, reuse=self._reuse, auxiliary_name_scope=False):
-                self.build(x.shape)
+                    self.build(x.shape)
+            else:
+                if self._scope is None:
+                    with variable_scope(self._base_name) as sc:
+                        self._scope = sc
+                with variable_scope(self._scope, reuse=self._reuse, auxiliary_name_scope=False):
+                    self.build(x.shape)
             self.built = True
         return self.call(x, *args, **kwargs)
 
@@ -266,10 +274,30 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
             y = nn.batch_normalization(x, bc(moving_mean), bc(moving_variance), bc(beta),
                                        bc(gamma), epsilon)
     if training:
+        decay = _decay(momentum, moving_mean)
         with torch.no_grad():
-            for mv, batch in ((moving_mean, mean), (moving_variance, var)):
-                mv.sub_((mv - batch.detach().to(mv.dtype)) * (1 - momentum))
+            for moving, batch in ((moving_mean, mean), (moving_variance, var)):
+                if batch.dtype != moving.dtype:
+                    batch = batch.to(moving.dtype)
+                moving.sub_((moving - batch).mul_(decay))
     return y
+
+
+_DECAYS = {}       # (momentum, dtype, device) -> 1 - momentum as a 0-dim tensor
+
+
+def _decay(momentum, like):
+    """``1 - momentum`` for the moving statistics' update: a 0-dim float32 / float64 tensor
+    (the product is the one a Python number gives, at half the cost of wrapping it)."""
+    if type(momentum) not in (float, int) or like.dtype not in (torch.float32, torch.float64):
+        return 1 - momentum
+    key = (momentum, like.dtype, like.device)
+    decay = _DECAYS.get(key)
+    if decay is None:
+        if len(_DECAYS) >= 4096:                # bounded, whatever the number of momenta
+            _DECAYS.clear()
+        decay = _DECAYS[key] = torch.tensor(1 - momentum, dtype=like.dtype, device=like.device)
+    return decay
 
 
 class BatchNormalization(Layer):

@@ -149,27 +149,72 @@ def store_filter_channels_last(kernel):
     kernels take without copying the filter on every call (and whose gradient comes back in
     the variable's own layout).  Name, shape and values are unchanged; a partitioned
     variable is left as it is."""
-    if isinstance(kernel, torch.Tensor):
-        stored = kernel.data.movedim(-1, 0)
-        if not stored.is_contiguous():
-            kernel.data = stored.contiguous().movedim(0, -1)
+    if isinstance(kernel, torch.Tensor) and not _out_first(kernel):
+        kernel.data = kernel.data.movedim(-1, 0).contiguous().movedim(0, -1)
     return kernel
 
 
-def _conv(x, w, strides, pads, dilations, channels_first, groups=1):
-    """Convolve ``x`` with TF filter ``w``; asymmetric padding pads only the extra pixel."""
-    n = w.dim() - 2
-    x = _nc(x, channels_first)
+def _out_first(kernel):
+    """Whether ``kernel`` [k..., in, out] lies in [out, k..., in] memory order: what
+    ``kernel.movedim(-1, 0).is_contiguous()`` says, without a torch op (layers ask on every
+    call)."""
+    shape, strides, expected = kernel.shape, kernel.stride(), 1
+    for d in (*range(kernel.dim() - 2, -1, -1), -1):
+        if shape[d] != 1:
+            if strides[d] != expected:
+                return False
+            expected *= shape[d]
+    return True
+
+
+def _split_pads(pads):
+    """TF's (before, after) pads as torch's symmetric padding and the extra pixels ``F.pad``
+    adds before it (None when there are none)."""
     sym = [min(p) for p in pads]
     extra = [e for (lo, hi), s in zip(reversed(pads), reversed(sym)) for e in (lo - s, hi - s)]
-    if any(extra):
+    return sym, extra if any(extra) else None
+
+
+def _conv(x, w, strides, sym, extra, dilations, channels_first, groups=1):
+    """Convolve ``x`` with TF filter ``w``: ``extra`` pads only the asymmetric pixel."""
+    n = w.dim() - 2
+    if not channels_first:
+        x = x.movedim(-1, 1)
+    if extra:
         x = F.pad(x, extra)
     y = _CONV[n](x, _torch_filter(w, n), None, strides, sym, dilations, groups)
-    return _back(y, channels_first)
+    return y if channels_first else y.movedim(1, -1)
+
+
+_PLANS = {}            # a convolution's plain arguments -> its checked plan (_conv's arguments)
+_NOT_PLAIN = object()
+
+
+def _plain(value):
+    """``value`` as part of a cache key when it hashes by value (None, a string, an int, a
+    list or tuple of ints), else ``_NOT_PLAIN``."""
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return tuple(value) if all(type(v) is int for v in value) else _NOT_PLAIN
+    return value if value is None or kind is str or kind is int else _NOT_PLAIN
 
 
 def _convolution(x, w, strides, padding, data_format, dilations, op, n):
     x, w = binary(x, w, op, ("input", "filter"))
+    key = (op, x.shape, w.shape, _plain(strides), _plain(padding), _plain(data_format),
+           _plain(dilations))
+    plan = None if _NOT_PLAIN in key else _PLANS.get(key)
+    if plan is None:                        # checked once per plain argument set
+        plan = _conv_plan(x, w, strides, padding, data_format, dilations, op, n)
+        if _NOT_PLAIN not in key:
+            if len(_PLANS) >= 4096:             # bounded, whatever the number of shapes
+                _PLANS.clear()
+            _PLANS[key] = plan
+    return _conv(x, w, *plan)
+
+
+def _conv_plan(x, w, strides, padding, data_format, dilations, op, n):
+    """``_conv``'s arguments after ``x``, ``w``, with TF's errors for bad ones."""
     cf = _channels_first(data_format, n, op)
     for t in (x, w):
         _check_rank(t, n + 2, op, x, w)
@@ -184,7 +229,7 @@ def _convolution(x, w, strides, padding, data_format, dilations, op, n):
     sizes = _spatial_sizes(x, cf)
     pads = _pads(padding, sizes, w.shape[:n], strides, dilations, cf, op)
     _check_fits(sizes, w.shape[:n], dilations, pads, op, x, w)
-    return _conv(x, w, strides, pads, dilations, cf, depth // in_depth)
+    return (strides, *_split_pads(pads), dilations, cf, depth // in_depth)
 
 
 def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True,  # noqa: A002
@@ -247,7 +292,8 @@ def _depthwise(x, w, strides, padding, data_format, dilations):
     sizes = _spatial_sizes(x, cf)
     pads = _pads(padding, sizes, w.shape[:2], strides, dilations, cf, op)
     _check_fits(sizes, w.shape[:2], dilations, pads, op, x, w)
-    return _conv(x, w.reshape(w.shape[0], w.shape[1], 1, -1), strides, pads, dilations, cf, depth)
+    return _conv(x, w.reshape(w.shape[0], w.shape[1], 1, -1), strides, *_split_pads(pads),
+                 dilations, cf, depth)
 
 
 def depthwise_conv2d_native(input, filter, strides, padding, data_format="NHWC",  # noqa: A002
@@ -506,8 +552,9 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
         raise OpArgumentError("Both `mean` and `variance` must be a 1D tensor when `is_training` "
                               "is False or `exponential_avg_factor` != 1.0. Received: `mean` %r "
                               "and `variance` %r" % (mean, variance))
-    x, scale, offset = (convert_to_tensor(t) for t in (x, scale, offset))
-    mean, variance = (None if t is None else convert_to_tensor(t) for t in (mean, variance))
+    x, scale, offset = convert_to_tensor(x), convert_to_tensor(scale), convert_to_tensor(offset)
+    mean = None if mean is None else convert_to_tensor(mean)
+    variance = None if variance is None else convert_to_tensor(variance)
     if data_format not in _BN_FORMATS:
         raise OpArgumentError("Attr 'data_format' of '%s' Op passed string '%s' not in: %s."
                               % (op, data_format, ", ".join('"%s"' % f for f in _BN_FORMATS)))
@@ -520,14 +567,19 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
                            % (depth, t.shape[0] if t.dim() else "?"), op, x, scale, offset,
                            fix="scale, offset, mean and variance need one value per channel.")
     if not is_training:
-        y = F.batch_norm(_nc(x, cf), mean.detach(), variance.detach(), scale, offset, False, 0.,
-                         epsilon)
+        y = F.batch_norm(_nc(x, cf), _constant(mean), _constant(variance), scale, offset, False,
+                         0., epsilon)
         return _back(y, cf), mean, variance
     # torch writes the batch mean and unbiased variance into these, blended by the momentum
     f = exponential_avg_factor
     stats = [scale.new_zeros(depth) if f == 1 else t.detach().clone() for t in (mean, variance)]
     y = F.batch_norm(_nc(x, cf), stats[0], stats[1], scale, offset, True, f, epsilon)
     return _back(y, cf), stats[0], stats[1]
+
+
+def _constant(t):
+    """``t`` without its gradient (torch's batch norm takes no differentiable statistics)."""
+    return t.detach() if t.requires_grad else t
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):

@@ -32,6 +32,7 @@ __all__ = ["avg_pool2d", "batch_norm", "bias_add", "conv2d", "convolution", "con
            "separable_convolution2d", "softmax", "stack"]
 
 NHWC, NCHW = "NHWC", "NCHW"
+_ZEROS, _ONES = zeros_initializer(), ones_initializer()    # batch_norm's defaults (stateless)
 
 
 def _pair(v):
@@ -256,9 +257,9 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
         order = ("beta", "gamma") if legacy else ("gamma", "beta")
         for name in order:
             make(name, center if name == "beta" else scale,
-                 zeros_initializer() if name == "beta" else ones_initializer(), True)
-        make("moving_mean", True, zeros_initializer(), False)
-        make("moving_variance", True, ones_initializer(), False)
+                 _ZEROS if name == "beta" else _ONES, True)
+        make("moving_mean", True, _ZEROS, False)
+        make("moving_variance", True, _ONES, False)
         y = x
         if rank == 2 and fused and fusable:
             y = x.reshape(x.shape[0], x.shape[1], 1, 1) if cf else \

@@ -8,6 +8,7 @@ regular expressions (``get_variables('A')`` also finds ``AB/x``).
 >>> [v.name for v in get_model_variables()]
 ['weights:0']
 """
+import contextlib
 import functools
 import re
 import warnings
@@ -63,7 +64,8 @@ def variable(name, shape=None, dtype=None, initializer=None, regularizer=None, t
     getter = get_variable
     if custom_getter is not None:
         getter = functools.partial(custom_getter, reuse=get_variable_scope().reuse)
-    with _device.device(device or ""):
+    # TF's device(device or ""): the empty device changes no placement, so it is not entered
+    with _device.device(device) if device else contextlib.nullcontext():
         return getter(name, shape=shape, dtype=dtype, initializer=initializer,
                       regularizer=regularizer, trainable=trainable, collections=collections,
                       caching_device=caching_device, partitioner=partitioner,

@@ -113,6 +113,7 @@ class Optimizer:
         self._name = name
         self._slots = {}               # slot name -> {var: slot variable}
         self._non_slot_dict = {}       # (name, graph) -> variable
+        self._slotted = ()             # ids of the variables whose slots exist (last step's)
 
     def get_name(self):
         return self._name
@@ -204,15 +205,22 @@ class Optimizer:
                     % (_shape_message(tuple(v.shape), tuple(g.shape)), v.op.name,
                        list(g.shape), list(v.shape)))
         var_list = [v for g, v in pairs if g is not None]
-        self._create_slots(var_list)
+        slotted = tuple(map(id, var_list))
+        if slotted != self._slotted:           # the same variables as last step: slots exist
+            self._create_slots(var_list)
+            self._slotted = slotted
         self._prepare()
         groups = {}
         for g, v in pairs:
             if g is not None:
-                groups.setdefault((v.dtype, v.device), ([], []))
-                gs, vs = groups[(v.dtype, v.device)]
-                gs.append(g.detach().to(dtype=v.dtype, device=v.device))
-                vs.append(v)
+                key = (v.dtype, v.device)
+                group = groups.get(key)
+                if group is None:
+                    group = groups[key] = ([], [])
+                if g.dtype != v.dtype or g.device != v.device:
+                    g = g.to(dtype=v.dtype, device=v.device)
+                group[0].append(g)
+                group[1].append(v)
         with torch.no_grad():
             for gs, vs in groups.values():
                 self._apply_dense(gs, vs)
