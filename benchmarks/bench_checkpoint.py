@@ -9,10 +9,15 @@ The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values,
   state file), the same with ``Saver(sync=False)`` (no fsync, as TF), TF's ``Saver.save``
   (``write_meta_graph=False``; no fsync), ``torch.save`` and ``safetensors.torch.save_file`` of
   the ``{name: tensor}`` dict (neither fsyncs nor checksums), and the floors: the same bytes
-  written to one file with plain Python, fsynced (the disk's limit for the durable default)
-  or not (the page cache's, for ``sync=False``), deleting an old file as the others do;
+  written to one file with plain Python (its blocks reserved first), fsynced (the disk's
+  limit for the durable default) or not (the page cache's, for ``sync=False``), deleting an
+  old file as the others do;
 * restore into the existing variables: ``Saver.restore`` (CRC checked) for scopevar and TF,
-  ``load`` then ``copy_`` into each tensor for torch (``weights_only=True``) and safetensors.
+  ``load`` then ``copy_`` into each tensor for torch (``weights_only=True``) and safetensors;
+  scopevar's again with its cache of parsed indexes emptied first (the first restore of a
+  checkpoint: repeated restores of one checkpoint parse its index once);
+* the per-variable cost of scopevar's ``Saver`` (its Python bookkeeping): save and restore
+  of the same 267 names holding one value each, per variable.
 The machine is shared, so the contenders take turns: each round times 5 runs of each (TF's
 in one TensorFlow process kept between rounds), each save to a new file; the best time over
 all rounds is reported.  The page cache is warm.
@@ -28,6 +33,7 @@ from safetensors.torch import load_file, save_file
 from timing import best, int_option  # noqa: E402 - the sibling module of these scripts
 
 import scopevar as tf
+from scopevar.bundle import reader
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shapes.json")
@@ -96,9 +102,13 @@ def rotating(save, pattern):
 
 
 def write_bytes(tensors, sync):
-    """Save the bytes of ``tensors`` to ``path`` with plain Python: write (then fsync)."""
+    """Save the bytes of ``tensors`` to ``path`` with plain Python: reserve the file's blocks
+    (as scopevar's writer does, tensor by tensor), write (then fsync)."""
+    size = sum(t.numel() * t.element_size() for t in tensors.values())
+
     def save(path):
         with open(path, "wb") as f:
+            os.posix_fallocate(f.fileno(), 0, size)
             for tensor in tensors.values():
                 f.write(tensor.reshape(-1).view(torch.uint8).numpy())
             f.flush()
@@ -143,7 +153,11 @@ def run(directory, rounds):
              "floor: write+fsync": rotating(write_bytes(tensors, sync=True), raw),
              "floor: write": rotating(write_bytes(tensors, sync=False), raw + "-nosync")}
     last = lambda pattern: pattern % (RUNS * round_ + RUNS - 1)      # noqa: E731
+    def uncached(i):
+        reader._INDEXES.clear()
+        saver.restore(None, saver.last_checkpoints[-1])
     restores = {"scopevar Saver": lambda i: saver.restore(None, saver.last_checkpoints[-1]),
+                "scopevar uncached": uncached,
                 "torch.load": lambda i: copy_into(tensors, torch.load(last(pt), weights_only=True)),
                 "safetensors": lambda i: copy_into(tensors, load_file(last(st)))}
     save, restore = {}, {}
@@ -169,6 +183,22 @@ def run(directory, rounds):
         for name, seconds in times.items():
             print("  %-20s %7.1f ms %6.0f MB/s   %5.2fx scopevar's time"
                   % (name, seconds * 1e3, size / seconds / 1e6, seconds / times["scopevar Saver"]))
+    per_variable(shapes, directory, rounds)
+
+
+def per_variable(shapes, directory, rounds):
+    """Print the time per variable of scopevar's save (``sync=False``) and restore of the
+    ``shapes``' names holding one value each: the Saver's bookkeeping, with next to no I/O."""
+    with tf.variable_scope("one_value"):
+        variables = {name: tf.get_variable(name, [1] * len(shape)) for name, shape in shapes}
+    saver = tf.train.Saver(variables, max_to_keep=1, sync=False)
+    path = os.path.join(directory, "one_value", "model.ckpt")
+    save = min(best(lambda i: saver.save(None, path, global_step=RUNS * r + i), RUNS)
+               for r in range(rounds))
+    restore = min(best(lambda i: saver.restore(None, saver.last_checkpoints[-1]), RUNS)
+                  for r in range(rounds))
+    print("per variable (%d variables of one value): save %.1f us, restore %.1f us"
+          % (len(variables), save / len(variables) * 1e6, restore / len(variables) * 1e6))
 
 
 if __name__ == "__main__":

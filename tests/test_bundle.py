@@ -327,6 +327,19 @@ def test_read_into_fills_every_target_or_none(tmp_path):
     assert all(not out.data.any() for out in outs)
 
 
+def test_an_index_is_parsed_once_for_its_readers_and_again_once_rewritten(tmp_path):
+    prefix = write(tmp_path / "m", {"w": torch.ones(2, 3)})
+    with mock.patch("scopevar.bundle.reader.read_table", wraps=table.read_table) as parse:
+        for verify in [True, True, False]:            # verify=False does not skip checks for True
+            with BundleReader(prefix, verify=verify) as reader:
+                assert reader.shape("w") == (2, 3)
+        assert [call.args[2] for call in parse.call_args_list] == [True, False]
+        write(prefix, {"w": torch.zeros(4), "v": torch.ones(1)})     # the same path, new bytes
+        with BundleReader(prefix) as reader:
+            assert reader.keys() == ["v", "w"] and torch.equal(reader.get("w"), torch.zeros(4))
+        assert parse.call_count == 3
+
+
 def test_read_into_shares_large_checks_and_reads_between_threads_resumes_short_reads(tmp_path):
     values = {"w%d" % i: torch.randn(100, 10 * (i + 1)) for i in range(6)}
     prefix = write(tmp_path / "m", values)
@@ -372,6 +385,18 @@ def test_synced_files_start_their_disk_writes_early(tmp_path):
             f.write(data)
     assert [c.args[1:] for c in writeback.call_args_list] == [(0, 6000), (6000, 6000)]
     assert (tmp_path / "synced").read_bytes() == data == (tmp_path / "unsynced").read_bytes()
+
+
+def test_large_writes_reserve_their_blocks_first_and_go_on_where_that_fails(tmp_path):
+    data = np.random.default_rng(0).bytes(12_000)
+    for result in (0, -1):
+        with mock.patch("scopevar.bundle.files.RESERVE_BYTES", 4096), \
+                mock.patch("scopevar.bundle.files._fallocate", return_value=result) as reserve:
+            with AtomicFile(tmp_path / "f", sync=False) as f:
+                f.write(data[:100])
+                f.write(np.frombuffer(data, np.uint8)[100:].reshape(10, -1))
+        assert [c.args[1:] for c in reserve.call_args_list] == [(0, 100, 11_900)]
+        assert (tmp_path / "f").read_bytes() == data
 
 
 # --- partitioned tensors ---------------------------------------------------------------------------

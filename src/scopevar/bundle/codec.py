@@ -9,6 +9,7 @@ varint lengths of its elements, a masked CRC32C of those lengths (each as a 4-by
 >>> b"".join(encode(np.array([b"ab", b"c"], object)).chunks).hex()
 '020103717c67616263'
 """
+import ctypes
 import struct
 from typing import NamedTuple
 
@@ -41,6 +42,17 @@ class Encoded(NamedTuple):
     crc: int
 
 
+_PYBUF_WRITE = 0x200
+_memory = ctypes.pythonapi.PyMemoryView_FromMemory
+_memory.restype, _memory.argtypes = ctypes.py_object, [ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int]
+
+
+def tensor_bytes(tensor):
+    """The memory of a contiguous CPU tensor, as a writable memoryview of bytes, valid only
+    while the tensor lives (one C call, where ``.view(torch.uint8).numpy()`` takes four)."""
+    return _memory(tensor.data_ptr(), tensor.nbytes, _PYBUF_WRITE)
+
+
 def torch_dtype(dtype, name, path):
     """The torch dtype (or ``scopevar.string``) of TF ``DataType`` value ``dtype``."""
     if dtype not in TORCH_DTYPES:
@@ -57,7 +69,9 @@ def encode(value):
         dtype = value.dtype
         if dtype not in DATA_TYPES:
             raise UnsupportedDtypeError("Cannot save a tensor of dtype %s in a checkpoint" % dtype)
-        tensor = value.detach().cpu().resolve_conj().resolve_neg().contiguous()
+        tensor = value.detach()
+        if not tensor.is_cpu or tensor.is_conj() or tensor.is_neg() or not tensor.is_contiguous():
+            tensor = tensor.cpu().resolve_conj().resolve_neg().contiguous()
         data = tensor.reshape(-1).view(torch.uint8).numpy()
         return Encoded(DATA_TYPES[dtype], tuple(tensor.shape), [data], None)
     array = np.asarray(value)

@@ -21,20 +21,31 @@ def data_path(prefix, shard_id, num_shards):
 
 
 WRITEBACK_BYTES = 8 << 20       # with sync, AtomicFile starts the disk writes this often
+RESERVE_BYTES = 1 << 20         # AtomicFile reserves the blocks of larger writes first
 
 
-def _sync_file_range():
-    """Linux's ``sync_file_range(fd, offset, size, SYNC_FILE_RANGE_WRITE)``: start writing a
-    byte range of a file to disk, without waiting (None elsewhere)."""
+def _libc(name, *argtypes):
+    """The Linux system call wrapper ``name`` of the C library (None elsewhere)."""
     try:
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+        function = getattr(ctypes.CDLL(None, use_errno=True), name)
     except (OSError, AttributeError, TypeError):
         return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    return lambda fd, offset, size: function(fd, offset, size, 2)
+    function.argtypes = list(argtypes)
+    return function
 
 
-_start_writeback = _sync_file_range()
+_sync_file_range = _libc("sync_file_range", ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
+                         ctypes.c_uint)
+# fallocate(fd, 0, offset, size): allocate a byte range's blocks at once (ext4, xfs: a write
+# into them costs about a quarter less than one allocating page by page); unlike
+# os.posix_fallocate, never emulated by writing zeros where unsupported (it just fails)
+_fallocate = _libc("fallocate", ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64)
+
+
+def _start_writeback(fd, offset, size):
+    """Start writing a byte range of a file to disk, without waiting (Linux's
+    ``sync_file_range(fd, offset, size, SYNC_FILE_RANGE_WRITE)``)."""
+    _sync_file_range(fd, offset, size, 2)
 
 
 class AtomicFile:
@@ -55,12 +66,15 @@ class AtomicFile:
         self._written = self._flushed = 0
 
     def write(self, data):
-        """Append ``data`` (bytes or any buffer).  With ``sync``, every ``WRITEBACK_BYTES``
-        the kernel is told to start writing the file to disk, so that the fsync of
-        ``commit`` has less left to wait for."""
+        """Append ``data`` (bytes or any buffer); the blocks of a large one are reserved
+        first.  With ``sync``, every ``WRITEBACK_BYTES`` the kernel is told to start writing
+        the file to disk, so that the fsync of ``commit`` has less left to wait for."""
+        size = memoryview(data).nbytes
+        if size >= RESERVE_BYTES and _fallocate:
+            _fallocate(self._file.fileno(), 0, self._written, size)   # on failure: plain write
         count = self._file.write(data)
         self._written += count
-        if self.sync and self._written - self._flushed >= WRITEBACK_BYTES and _start_writeback:
+        if self.sync and self._written - self._flushed >= WRITEBACK_BYTES and _sync_file_range:
             self._file.flush()
             _start_writeback(self._file.fileno(), self._flushed, self._written - self._flushed)
             self._flushed = self._written

@@ -33,6 +33,10 @@ from .table import read_table
 
 MAX_RANK = 64              # numpy's limit (TF's is 254; checkpoints never come close)
 PART_BYTES = 8 << 20       # check and read_into give each thread no less
+INDEX_CACHE = 4            # the parsed indexes of this many checkpoints are kept
+# {(index file bytes, verify): what _index() returned}: readers of identical index bytes share
+# the parsed table and the entries decoded from it (restoring a checkpoint again parses nothing)
+_INDEXES = {}
 
 
 class _Entry(NamedTuple):
@@ -64,14 +68,12 @@ class BundleReader:
         self.prefix = os.fspath(prefix)
         self.verify = verify
         self.path = index_path(self.prefix)
-        rows = read_table(_read_index(self.prefix, self.path), self.path, verify)
-        if not rows or rows[0][0] != b"":
-            raise CorruptCheckpointError("%s: failed to seek to header entry (the first key must "
-                                         "be the empty key)" % self.path, self.path)
-        self._check_header(self._parse(BundleHeaderProto, rows[0][1], "<header>"))
-        self._raw = dict(rows[1:])
-        self._entries = {}
-        self._named = {}             # the entries by tensor name, once looked up
+        data = _read_index(self.prefix, self.path)
+        index = _INDEXES.pop((data, verify), None) or self._index(data)
+        _INDEXES[data, verify] = index           # the most recently used last
+        if len(_INDEXES) > INDEX_CACHE:
+            del _INDEXES[next(iter(_INDEXES))]
+        self.num_shards, self._raw, self._entries, self._named = index
         self._files = {}
         self._checked = set()        # keys whose CRC check() verified
 
@@ -112,11 +114,13 @@ class BundleReader:
         the check.  Reading them into variables after this cannot stop halfway on corrupt
         bytes (what ``Saver.restore`` relies on).  Does nothing without ``verify``.  Large
         checks are shared by ``torch.get_num_threads()`` threads (4 at most)."""
+        self._check([self._lookup(name) for name in names])
+
+    def _check(self, entries):
         if not self.verify:
             return
         shards = {}
-        for name in names:
-            entry = self._lookup(name)
+        for entry in entries:
             for piece in [entry] if entry.pieces is None else \
                     [self._piece(entry, box, key) for box, key in entry.pieces]:
                 if piece.key in self._checked:
@@ -141,26 +145,22 @@ class BundleReader:
         shape and CRC32C is checked before any ``out`` changes.  Whole tensors going to
         contiguous CPU ``out``s of their dtype are read straight into them (by several threads
         as ``check`` does), those lying back to back in a data file by one system call."""
-        items, targets = list(items), []
+        entries, direct, rest = [], [], []
         for name, out, box in items:
             entry = self._lookup(name)
+            entries.append(entry)
             dtype = codec.torch_dtype(entry.dtype, entry.name, self.path)
-            region = tuple((0, n) for n in entry.shape) if box is None else \
-                self._region(entry, *box)
-            targets.append((entry, dtype, region, self._target(entry, dtype, region, out)))
-        self.check([name for name, _, _ in items])
-        direct, filled, rest = [], [], []
-        for entry, dtype, region, target in targets:
-            if entry.pieces is None and _fills(entry, dtype, target):
+            region = None if box is None else self._region(entry, *box)
+            target = self._target(entry, dtype, region, out)
+            if region is None and entry.pieces is None and _fills(entry, dtype, target):
                 self._numel(entry, dtype, self._file(entry.shard_id))
-                direct.append((entry, _bytes(target)))
-                filled.append(target)
+                direct.append((entry, target))
             else:
-                rest.append((entry, region, target))
+                rest.append((entry, region or tuple((0, n) for n in entry.shape), target))
+        self._check(entries)
         direct.sort(key=lambda read: (read[0].shard_id, read[0].offset))
         _in_threads(self._fill, _parts(direct, lambda read: read[0].size))
-        for target in filled:
-            torch.autograd.graph.increment_version(target)      # as an in-place op would
+        torch.autograd.graph.increment_version([target for _, target in direct])  # as in-place ops
         for entry, region, target in rest:
             self._read(entry, region, target)
 
@@ -185,10 +185,21 @@ class BundleReader:
         return region
 
     def _fill(self, reads):
-        """Read each ``(entry, buffer)`` of ``reads`` (sorted by shard and offset)."""
+        """Read each ``(entry, target)`` of ``reads`` (sorted by shard and offset)."""
         for shard_id, group in itertools.groupby(reads, key=lambda read: read[0].shard_id):
-            self._files[shard_id].read_into([(entry.offset, buffer, entry.name)
-                                             for entry, buffer in group])
+            self._files[shard_id].read_into([(entry.offset, codec.tensor_bytes(target), entry.name)
+                                             for entry, target in group])
+
+    def _index(self, data):
+        """``(num_shards, {key: serialized entry}, {}, {})`` of the index file's bytes ``data``;
+        the dicts left empty cache the entries (by key, and by tensor name) once decoded."""
+        rows = read_table(data, self.path, self.verify)
+        if not rows or rows[0][0] != b"":
+            raise CorruptCheckpointError("%s: failed to seek to header entry (the first key must "
+                                         "be the empty key)" % self.path, self.path)
+        header = self._parse(BundleHeaderProto, rows[0][1], "<header>")
+        self._check_header(header)
+        return header.num_shards, dict(rows[1:]), {}, {}
 
     def _check_header(self, header):
         if header.endianness != BundleHeaderProto.LITTLE:
@@ -206,7 +217,6 @@ class BundleReader:
             raise CorruptCheckpointError("%s: the header says num_shards = %d; a checkpoint has at "
                                          "least one data file" % (self.path, header.num_shards),
                                          self.path)
-        self.num_shards = header.num_shards
 
     def _parse(self, message, raw, name):
         try:
@@ -272,10 +282,11 @@ class BundleReader:
         return value if out is None else out
 
     def _target(self, entry, dtype, region, out):
-        """``out`` detached (None stays None), once checked to hold the box ``region``."""
+        """``out`` detached (None stays None), once checked to hold the box ``region`` (None:
+        the whole tensor)."""
         if out is None:
             return None
-        shape = tuple(n for _, n in region)
+        shape = entry.shape if region is None else tuple(n for _, n in region)
         if not isinstance(out, torch.Tensor) or dtype is dtypes.string or tuple(out.shape) != shape:
             raise CheckpointArgumentError(
                 "out= for tensor %s must be a tensor of shape %s, not %r"
@@ -292,7 +303,7 @@ class BundleReader:
         verify = self._verifies(entry)
         shape = tuple(n for _, n in region)
         if _fills(entry, dtype, out):
-            data = _bytes(out)
+            data = codec.tensor_bytes(out)
             file.read_into([(entry.offset, data, entry.name)])
             torch.autograd.graph.increment_version(out)      # as an in-place op would
             if verify:
@@ -425,20 +436,17 @@ def _checksums(file, pieces):
 def _in_threads(function, parts):
     """``[function(part) for part in parts]``: the first part in this thread, the others in
     as many more threads, meanwhile."""
-    with ThreadPoolExecutor(max(1, len(parts) - 1)) as pool:
+    if len(parts) == 1:
+        return [function(parts[0])]
+    with ThreadPoolExecutor(len(parts) - 1) as pool:
         others = [pool.submit(function, part) for part in parts[1:]]
         return [function(parts[0])] + [other.result() for other in others]
 
 
 def _fills(entry, dtype, out):
     """Whether the stored tensor ``entry`` can be read straight into the memory of ``out``."""
-    return out is not None and out.dtype == dtype and tuple(out.shape) == entry.shape \
-        and out.device.type == "cpu" and out.is_contiguous()
-
-
-def _bytes(tensor):
-    """The memory of a contiguous CPU tensor, as a numpy array of bytes."""
-    return tensor.reshape(-1).view(torch.uint8).numpy()
+    return out is not None and out.dtype == dtype and out.shape == entry.shape and out.is_cpu \
+        and out.is_contiguous()
 
 
 def _copy(out, value):
