@@ -22,6 +22,7 @@ CPU time, the work done, varies less with the load; TF's includes its thread poo
   ``ones_`` per variable (torch's generator, not TF's values).
 It also checks that scopevar's values are TF's, bit for bit (a sha256 over all values).
 """
+import functools
 import gc
 import hashlib
 import json
@@ -119,7 +120,9 @@ def run_scopevar(shapes):
         res[kind + "_build"], res[kind + "_rerun"] = fastest(builds), fastest(reruns)
         res[kind + "_build1"] = fastest(one_thread)
         res[kind + "_digest"] = digest
-        kernel = philox.uniform if kind == "xavier" else philox.truncated_normal
+        # scaled and shifted in the kernels, as the initializers have them
+        kernel = functools.partial(philox.uniform, scale=0.1, shift=-0.05) if kind == "xavier" \
+            else functools.partial(philox.truncated_normal, scale=0.01, shift=0.0)
         weights = [s for n, s in shapes if n.endswith("/weights")]
         res[kind + "_kernels"] = fastest([timed(lambda: [kernel(shape, 1, i) for i, shape in
                                                           enumerate(weights)])

@@ -12,9 +12,9 @@ glibc's algorithms, checked on every input Box-Muller can give them, so no resul
 platform's libm; float64 normals call the C library's ``log`` / ``sin`` / ``cos`` (via
 :mod:`math`), as TF does.  The arithmetic is vectorised numpy on blocks of Philox calls (torch
 has no unsigned 64-bit shifts, and its per-op overhead is several times numpy's), the blocks
-spread over a kept pool of ``torch.get_num_threads()`` threads: numpy releases the GIL inside
-its loops.  ``scale`` and ``shift`` apply TF's ``* stddev + mean`` (``* (max - min) + min``) to
-each block while it is in cache.
+spread over ``torch.get_num_threads()`` threads (the caller and kept ones): numpy releases the
+GIL inside its loops.  ``scale`` and ``shift`` apply TF's ``* stddev + mean`` (``* (max - min)
++ min``) to each block while it is in cache.
 
 >>> from scopevar import philox
 >>> philox.uniform([4], seed=87654321, seed2=1)    # tf.random.uniform([4], seed=1), 1st run
@@ -47,7 +47,7 @@ _CALLS_PER_OUTPUT = 256          # an execution reserves N * 256 Philox calls (N
 _TRUNCATED_CALLS_PER_VALUE = 64  # a truncated-normal group of G values owns G * 64 calls
 _BLOCK = 1 << 14                 # Philox calls per block and thread (threads wait for the GIL
                                  # between numpy calls: more threads, bigger blocks)
-_REDRAWN_BLOCKS = 2              # truncated normal: blocks whose rejects are redrawn at once
+_REDRAWN_BLOCKS = 4              # truncated normal: blocks whose rejects are redrawn at once
 _MANTISSA_BITS = {torch.float32: 23, torch.float16: 10, torch.bfloat16: 7}
 
 
@@ -159,23 +159,25 @@ _LOCAL = threading.local()    # each thread's scratch arrays
 
 def _in_blocks(count, work, size, threads):
     """``work(first, last, scratch)`` over ``range(count)`` in parts of at most ``size``, as
-    many per thread, on up to ``threads`` threads (numpy releases the GIL in its loops), each
-    with its own scratch arrays.  Parts are no smaller than ``_BLOCK // 4`` (numpy's overhead
-    per call would show)."""
-    def run(first):
+    many per thread, on the calling thread and up to ``threads - 1`` kept ones (numpy releases
+    the GIL in its loops), each taking the next part when done with one, with its own scratch
+    arrays.  Parts are no smaller than ``_BLOCK // 4`` (numpy's overhead per call would show)."""
+    parts = max(1, threads * -(-count // (threads * size)))
+    part = max(-(-count // parts), _BLOCK // 4)
+    firsts = iter(range(0, count, part))            # shared: taking the next part is atomic
+
+    def run():
         scratch = getattr(_LOCAL, "scratch", None)
         if scratch is None:
             scratch = _LOCAL.scratch = _Scratch()
-        work(first, min(first + part, count), scratch)
-
-    parts = max(1, threads * -(-count // (threads * size)))
-    part = max(-(-count // parts), _BLOCK // 4)
-    firsts = range(0, count, part)
-    if threads > 1 and len(firsts) > 1:
-        list(_pool(threads, os.getpid()).map(run, firsts))
-    else:
         for first in firsts:
-            run(first)
+            work(first, min(first + part, count), scratch)
+
+    helpers = min(threads, -(-count // part)) - 1
+    futures = [_pool(threads - 1, os.getpid()).submit(run) for _ in range(helpers)]
+    run()
+    for future in futures:
+        future.result()
 
 
 @functools.lru_cache(maxsize=None)
@@ -258,8 +260,12 @@ def _truncate(groups, calls, philox, kernel, scratch):
     1, 2, ...`` from its call in ``calls``; ``groups`` holds the values of those calls, which
     suffice for most groups."""
     per_call = groups.shape[1]
-    outside = (np.abs(groups) >= 2.0).view(np.uint32 if per_call == 4 else np.uint16)
-    rows = np.flatnonzero(outside.reshape(-1) != 0)
+    # |x| >= 2 where the exponent's top bit is set: a group's 16 bytes as 2 uint64s, or-ed
+    bits = groups.view(np.uint64)
+    outside = np.bitwise_or(bits[:, 0], bits[:, 1], out=scratch("outside", (len(bits),),
+                                                                 np.uint64))
+    outside &= _EXPONENT_TOP_BITS[per_call]
+    rows = np.flatnonzero(outside != 0)             # faster than on the uint64s
     whole = groups.view(np.complex128).reshape(-1)  # a group's 16 bytes as one element: fast
     found, later = whole[rows], 1                   # accepted values so far, and rejected ones
     keep_masks, counts = _FIRST_ACCEPTED[per_call]
@@ -273,11 +279,15 @@ def _truncate(groups, calls, philox, kernel, scratch):
         accepted = (np.abs(values) < 2.0).view(np.uint64 if per_call == 4 else np.uint32)
         pattern = (accepted.reshape(-1).astype(np.uint64) * np.uint64(0x0102040810204080)) >> 56
         pattern = pattern.view(np.int64)
-        keep = np.take(keep_masks, pattern).view(np.bool_).reshape(values.shape)
-        found = values[keep].view(np.complex128)
+        keep = np.take(keep_masks, pattern).view(np.bool_)
+        found = np.compress(keep, values.reshape(-1)).view(np.complex128)   # faster than [keep]
         whole[rows] = found                         # rows short of values: replaced next time
         short = np.take(counts, pattern) < per_call
         rows, found, later = rows[short], found[short], later + 1
+
+
+_EXPONENT_TOP_BITS = {4: np.array(0x4000000040000000, np.uint64),     # 4 float32 values
+                      2: np.array(0x4000000000000000, np.uint64)}     # 2 float64 values
 
 
 def _first_accepted(per_call):
