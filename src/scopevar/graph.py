@@ -218,7 +218,7 @@ class _NameScope:
             if name[-1] == "/":
                 new, returned = name[:-1], name
             else:
-                new = self._graph.unique_name(name)
+                new = self._graph._unique_name(old + "/" + name if old else name)
                 returned = new + "/"
         else:
             new = returned = ""
@@ -229,7 +229,13 @@ class _NameScope:
         self._graph._thread.name_stack = self._old
 
 
+_VALID_NAMES = (set(), set())     # scope names found valid: at the root, nested
+
+
 def _validate_scope_name(name, nested):
+    valid = _VALID_NAMES[nested]
+    if name in valid:
+        return
     if nested:
         if not _VALID_SCOPE_NAME.match(name):
             raise InvalidNameError(
@@ -240,6 +246,9 @@ def _validate_scope_name(name, nested):
             "'%s' is not a valid root scope name. A root scope name has to match the following "
             "pattern: %s. At the root a name must start with a letter, digit or '.'."
             % (name, _VALID_OP_NAME.pattern))
+    if len(valid) >= 65536:                # bounded, whatever the number of names
+        valid.clear()
+    valid.add(name)
 
 
 def _evaluate(item):

@@ -567,14 +567,26 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
                            % (depth, t.shape[0] if t.dim() else "?"), op, x, scale, offset,
                            fix="scale, offset, mean and variance need one value per channel.")
     if not is_training:
-        y = F.batch_norm(_nc(x, cf), _constant(mean), _constant(variance), scale, offset, False,
-                         0., epsilon)
+        y = _batch_norm(_nc(x, cf), scale, offset, _constant(mean), _constant(variance), False,
+                        0., epsilon)
         return _back(y, cf), mean, variance
     # torch writes the batch mean and unbiased variance into these, blended by the momentum
     f = exponential_avg_factor
-    stats = [scale.new_zeros(depth) if f == 1 else t.detach().clone() for t in (mean, variance)]
-    y = F.batch_norm(_nc(x, cf), stats[0], stats[1], scale, offset, True, f, epsilon)
+    if f == 1:
+        stats = scale.new_zeros(depth), scale.new_zeros(depth)
+    else:
+        stats = mean.detach().clone(), variance.detach().clone()
+    y = _batch_norm(_nc(x, cf), scale, offset, stats[0], stats[1], True, f, epsilon)
     return _back(y, cf), stats[0], stats[1]
+
+
+def _batch_norm(x, scale, offset, mean, variance, training, momentum, epsilon):
+    """``F.batch_norm`` on an ``N, C, ...`` tensor, without its Python checks where they pass
+    (more than one value per channel when training)."""
+    if training and x.numel() == x.shape[1]:
+        return F.batch_norm(x, mean, variance, scale, offset, True, momentum, epsilon)
+    return torch.batch_norm(x, scale, offset, mean, variance, training, momentum, epsilon,
+                            torch.backends.cudnn.enabled)
 
 
 def _constant(t):
