@@ -468,7 +468,10 @@ def _store(graph=None):
     graph = graph or get_default_graph()
     store = graph._store
     if store is None:
-        store = graph._store = _VariableStore()
+        with graph._lock:                   # threads of one graph share one store
+            store = graph._store
+            if store is None:
+                store = graph._store = _VariableStore()
     return store
 
 
