@@ -113,7 +113,7 @@ class Optimizer:
         self._name = name
         self._slots = {}               # slot name -> {var: slot variable}
         self._non_slot_dict = {}       # (name, graph) -> variable
-        self._slotted = ()             # ids of the variables whose slots exist (last step's)
+        self._slotted = []             # the variables whose slots exist (last step's)
 
     def get_name(self):
         return self._name
@@ -205,10 +205,10 @@ class Optimizer:
                     % (_shape_message(tuple(v.shape), tuple(g.shape)), v.op.name,
                        list(g.shape), list(v.shape)))
         var_list = [v for g, v in pairs if g is not None]
-        slotted = tuple(map(id, var_list))
-        if slotted != self._slotted:           # the same variables as last step: slots exist
+        if len(var_list) != len(self._slotted) or any(
+                a is not b for a, b in zip(var_list, self._slotted)):   # else: slots exist
             self._create_slots(var_list)
-            self._slotted = slotted
+            self._slotted = var_list
         self._prepare()
         groups = {}
         for g, v in pairs:
