@@ -12,8 +12,10 @@ normal); ``biases``, BatchNorm ``beta`` and ``moving_mean`` zeros; ``gamma`` and
 Measures (best of a few runs each), wall-clock and process CPU seconds (the machine is shared:
 CPU time, the work done, varies less with the load; TF's includes its thread pools' spinning):
 * scopevar: building the variable set in a fresh graph (creation initializes: what TF's graph
-  building plus its first ``sess.run(init)`` do), the same on one thread (interleaved with
-  it: does the kernels' second thread pay on this machine?), and re-running
+  building plus its first ``sess.run(init)`` do), the same on one thread and the same with the
+  numpy kernels (the fallback without a C compiler) (both interleaved with it: does the
+  kernels' second thread pay on this machine? what do the compiled kernels gain?), and
+  re-running
   ``global_variables_initializer()`` on it; and the part of that spent in the Philox kernels
   (``scopevar.philox`` called alone on the weight shapes);
 * TF: ``sess.run(tf.global_variables_initializer())``, the issue's reference (the first run
@@ -36,6 +38,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "tf_parity"))
+from bench_random import numpy_kernels  # noqa: E402
 SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shapes.json")
 REPEATS = 3
 
@@ -105,7 +108,7 @@ def run_scopevar(shapes):
     threads = torch.get_num_threads()
     for kind, make in (("xavier", lambda: tf.contrib.layers.xavier_initializer()),
                        ("vs", lambda: tf.contrib.layers.variance_scaling_initializer())):
-        builds, reruns, one_thread = [], [], []
+        builds, reruns, one_thread, numpy_builds = [], [], [], []
         for _ in range(REPEATS):
             with tf.Graph().as_default():
                 tf.set_random_seed(1)
@@ -117,8 +120,12 @@ def run_scopevar(shapes):
                 tf.set_random_seed(1)
                 one_thread.append(timed(lambda: env["build"](shapes, make())))
             torch.set_num_threads(threads)
+            with tf.Graph().as_default(), numpy_kernels():
+                tf.set_random_seed(1)
+                numpy_builds.append(timed(lambda: env["build"](shapes, make())))
         res[kind + "_build"], res[kind + "_rerun"] = fastest(builds), fastest(reruns)
-        res[kind + "_build1"] = fastest(one_thread)
+        res[kind + "_build1"], res[kind + "_build_numpy"] = fastest(one_thread), \
+            fastest(numpy_builds)
         res[kind + "_digest"] = digest
         # scaled and shifted in the kernels, as the initializers have them
         kernel = functools.partial(philox.uniform, scale=0.1, shift=-0.05) if kind == "xavier" \
@@ -180,6 +187,7 @@ def main():
         t_tf = tfr[kind + "_first"] if tfr else nan
         rows = [("scopevar: build the variables (= initialize)", sv[kind + "_build"]),
                 ("scopevar: build, on 1 thread", sv[kind + "_build1"]),
+                ("scopevar: build, numpy kernels (no C compiler)", sv[kind + "_build_numpy"]),
                 ("scopevar: re-run global_variables_initializer()", sv[kind + "_rerun"]),
                 ("  of which TF's random kernels (scopevar.philox)", sv[kind + "_kernels"]),
                 ("TF: sess.run(global_variables_initializer()), 1st", t_tf),

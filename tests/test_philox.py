@@ -1,4 +1,6 @@
-"""scopevar.philox against the verified numpy reference (reference_tf_random.py), bit for bit."""
+"""scopevar.philox against the verified numpy reference (reference_tf_random.py), bit for bit,
+with the compiled kernels and with the numpy code (their fallback)."""
+import ctypes
 import multiprocessing
 import os
 
@@ -15,6 +17,16 @@ OPS = {"uniform": (philox.uniform, ref.random_uniform),
        "normal": (philox.normal, ref.random_standard_normal),
        "truncated_normal": (philox.truncated_normal, ref.truncated_normal)}
 FLOATS = {torch.float32: np.float32, torch.float64: np.float64}
+
+
+@pytest.fixture(autouse=True, params=["compiled", "numpy"])
+def backend(request, monkeypatch):
+    """Every test on both implementations of the kernels."""
+    if request.param == "numpy":
+        monkeypatch.setattr(philox, "_compiled", lambda: None)
+    elif philox._compiled() is None:
+        pytest.skip("no C compiler: the kernels are not compiled")
+    return request.param
 
 
 def assert_same_bits(ours, expected, what):
@@ -164,17 +176,40 @@ def test_zero_seeds_draw_fresh_seeds_from_torch():
     assert not torch.equal(philox.normal([8], 0, 0), a)
 
 
+def _ports(backend):
+    """The backend's logf(u1) and sincosf(v1) -> (sin, cos), on float32 arrays."""
+    if backend == "numpy":
+        # the numpy kernel's input is scaled by 2^23, and -2 logf its output
+        return (lambda u1: philox._minus_2_logf(u1.astype(np.float64) * 2.0 ** 23,
+                                                philox._Scratch()) / np.float32(-2),
+                lambda v1: (lambda sc: (sc.real, sc.imag))(philox._sincosf(v1,
+                                                                          philox._Scratch())))
+    library = philox._compiled()
+
+    def logf(u1):
+        out = np.empty_like(u1)
+        library.sv_logf(ctypes.c_void_p(u1.ctypes.data), ctypes.c_void_p(out.ctypes.data),
+                        ctypes.c_int64(len(u1)))
+        return out
+
+    def sincosf(v1):
+        sin, cos = np.empty_like(v1), np.empty_like(v1)
+        library.sv_sincosf(*(ctypes.c_void_p(a.ctypes.data) for a in (v1, sin, cos)),
+                           ctypes.c_int64(len(v1)))
+        return sin, cos
+    return logf, sincosf
+
+
 @pytest.mark.slow
-def test_logf_and_sincosf_ports_on_every_box_muller_input():
+def test_logf_and_sincosf_ports_on_every_box_muller_input(backend):
+    logf, sincosf = _ports(backend)
     mantissas = np.arange(2 ** 23)
     u1 = np.maximum((mantissas * 2.0 ** -23).astype(np.float32), np.float32(1e-7))
-    scaled = u1.astype(np.float64) * 2.0 ** 23   # the kernel's input, and -2 logf its output
-    logf = philox._minus_2_logf(scaled, philox._Scratch()) / np.float32(-2)
-    assert logf.tobytes() == ref.glibc_logf(u1).tobytes()
+    assert logf(u1).tobytes() == ref.glibc_logf(u1).tobytes()
     v1 = (mantissas * (2 * np.pi * 2.0 ** -23)).astype(np.float32)
-    sincos = philox._sincosf(v1, philox._Scratch())
-    sin, cos = ref.glibc_sincosf(v1)
-    assert sincos.real.tobytes() == sin.tobytes() and sincos.imag.tobytes() == cos.tobytes()
+    sin, cos = sincosf(v1)
+    expected_sin, expected_cos = ref.glibc_sincosf(v1)
+    assert sin.tobytes() == expected_sin.tobytes() and cos.tobytes() == expected_cos.tobytes()
 
 
 def test_statistics():

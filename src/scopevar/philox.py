@@ -9,12 +9,14 @@ op seed ``o`` give ``(s, o)``, an op seed alone ``(87654321, o)``.
 
 Where TF calls glibc's ``logf`` / ``sincosf`` (float normals), this module evaluates ports of
 glibc's algorithms, checked on every input Box-Muller can give them, so no result depends on the
-platform's libm; float64 normals call the C library's ``log`` / ``sin`` / ``cos`` (via
-:mod:`math`), as TF does.  The arithmetic is vectorised numpy on blocks of Philox calls (torch
-has no unsigned 64-bit shifts, and its per-op overhead is several times numpy's), the blocks
-spread over ``torch.get_num_threads()`` threads (the caller and kept ones): numpy releases the
-GIL inside its loops.  ``scale`` and ``shift`` apply TF's ``* stddev + mean`` (``* (max - min)
-+ min``) to each block while it is in cache.
+platform's libm; float64 normals call the C library's ``log`` / ``sin`` / ``cos``, as TF does.
+The kernels are C (``philox_kernels.c``, compiled at first use by :mod:`scopevar.native`, called
+through ctypes; about 3x the numpy code's speed per core) or, where that cannot be built or
+``SCOPEVAR_NATIVE=0``, vectorised numpy (torch has no unsigned 64-bit shifts, and its per-op
+overhead is several times numpy's): the same bits, in the same rounding order.  Either works on
+blocks of Philox calls, spread over ``torch.get_num_threads()`` threads (the caller and kept
+ones; both release the GIL).  ``scale`` and ``shift`` apply TF's ``* stddev + mean`` (``* (max -
+min) + min``) to each block while it is in cache.
 
 >>> from scopevar import philox
 >>> philox.uniform([4], seed=87654321, seed2=1)    # tf.random.uniform([4], seed=1), 1st run
@@ -25,7 +27,9 @@ tensor([[-0.2089,  0.0054],
 
 Reference: ``shared/reference/tf_random.md`` (sections 3-6).
 """
+import collections
 import concurrent.futures
+import ctypes
 import functools
 import math
 import os
@@ -35,6 +39,7 @@ import threading
 import numpy as np
 import torch
 
+from . import native
 from .errors import RandomArgumentError, RandomTypeError
 
 __all__ = ["uniform", "normal", "truncated_normal", "uniform_int"]
@@ -49,30 +54,34 @@ _BLOCK = 1 << 14                 # Philox calls per block and thread (threads wa
                                  # between numpy calls: more threads, bigger blocks)
 _REDRAWN_BLOCKS = 4              # truncated normal: blocks whose rejects are redrawn at once
 _MANTISSA_BITS = {torch.float32: 23, torch.float16: 10, torch.bfloat16: 7}
+_COMPILED_PART = 1 << 15         # compiled kernels: Philox calls per part a thread takes
 
 
 def uniform(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
     """TF's ``RandomUniform``: values in ``[0, 1)`` (float16, bfloat16, float32 or float64),
     then ``* scale`` and ``+ shift`` in ``dtype`` where given (TF's Python wrapper's ops)."""
     if dtype == torch.float64:
-        return _float(shape, seed, seed2, run, dtype, 2, _uniform_float64, np.float64, scale, shift)
-    if dtype in _MANTISSA_BITS:
-        kernel = functools.partial(_uniform_float, mantissa_bits=_MANTISSA_BITS[dtype])
-        return _float(shape, seed, seed2, run, dtype, 4, kernel, np.float32, scale, shift)
-    raise RandomTypeError("uniform: dtype must be float16, bfloat16, float32 or float64, not %s"
-                          % dtype)
+        kernel = _Kernel(2, _uniform_float64, np.float64, "sv_uniform_double")
+    elif dtype in _MANTISSA_BITS:
+        bits = _MANTISSA_BITS[dtype]
+        kernel = _Kernel(4, functools.partial(_uniform_float, mantissa_bits=bits), np.float32,
+                         "sv_uniform_float", bits)
+    else:
+        raise RandomTypeError("uniform: dtype must be float16, bfloat16, float32 or float64, "
+                              "not %s" % dtype)
+    return _float(shape, seed, seed2, run, dtype, kernel, scale, shift)
 
 
 def normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
     """TF's ``RandomStandardNormal`` (Box-Muller; half precisions round TF's float32 values),
     then ``* scale + shift`` as :func:`uniform`."""
-    return _float(shape, seed, seed2, run, dtype, *_normal_kernel(dtype, "normal"), scale, shift)
+    return _float(shape, seed, seed2, run, dtype, _normal_kernel(dtype, "normal"), scale, shift)
 
 
 def truncated_normal(shape, seed, seed2, dtype=torch.float32, run=0, scale=None, shift=None):
     """TF's ``TruncatedNormal``: standard normal values with ``|x| < 2``, found by rejection,
     then ``* scale + shift`` as :func:`uniform`."""
-    return _float(shape, seed, seed2, run, dtype, *_normal_kernel(dtype, "truncated_normal"),
+    return _float(shape, seed, seed2, run, dtype, _normal_kernel(dtype, "truncated_normal"),
                   scale, shift, truncated=True)
 
 
@@ -86,20 +95,28 @@ def uniform_int(shape, minval, maxval, seed, seed2, dtype=torch.int32, run=0):
     if minval < info.min or maxval > info.max:
         raise RandomArgumentError("minval and maxval must fit in %s: %d, %d"
                                   % (dtype, minval, maxval))
-    per_call, kernel, values = ((4, _uniform_int32, np.int32) if dtype == torch.int32
-                                else (2, _uniform_int64, np.int64))
-    kernel = functools.partial(kernel, low=minval, span=maxval - minval)
-    return _generate(shape, seed, seed2, run, per_call, kernel, values)
+    per_call, kernel, values, name = ((4, _uniform_int32, np.int32, "sv_uniform_int32")
+                                      if dtype == torch.int32 else
+                                      (2, _uniform_int64, np.int64, "sv_uniform_int64"))
+    span = maxval - minval
+    kernel = functools.partial(kernel, low=minval, span=span)
+    return _generate(shape, seed, seed2, run, _Kernel(per_call, kernel, values, name, minval, span))
 
 
-def _float(shape, seed, seed2, run, dtype, per_call, kernel, computed, scale, shift,
-           truncated=False):
-    """A float op's values in ``dtype``, ``computed`` in float32 or float64: scaled block by
-    block, in cache, if that is ``dtype``; half precisions are rounded first, as in TF."""
+class _Kernel(collections.namedtuple("_Kernel", "per_call numpy dtype native param span",
+                                     defaults=(0, 0))):
+    """An op's distribution: it makes ``per_call`` values of the numpy ``dtype`` from each
+    Philox call, by the block function ``numpy`` or the C function ``native`` of
+    philox_kernels.c (whose ``param`` and ``span`` are the mantissa bits, or minval and
+    maxval - minval)."""
+
+
+def _float(shape, seed, seed2, run, dtype, kernel, scale, shift, truncated=False):
+    """A float op's values in ``dtype``, computed in float32 or float64: scaled block by block,
+    in cache, if that is ``dtype``; half precisions are rounded first, as in TF."""
     if dtype in (torch.float32, torch.float64):
-        return _generate(shape, seed, seed2, run, per_call, kernel, computed, truncated,
-                         scale, shift)
-    values = _generate(shape, seed, seed2, run, per_call, kernel, computed, truncated)
+        return _generate(shape, seed, seed2, run, kernel, truncated, scale, shift)
+    values = _generate(shape, seed, seed2, run, kernel, truncated)
     return _scaled(values.to(dtype), scale, shift)
 
 
@@ -115,26 +132,42 @@ def _scaled(values, scale, shift):
 # ---------------------------------------------------------------------------------------------
 # The generator and the block-wise driver
 
-def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False, scale=None,
-              shift=None):
-    """The op's output as a torch tensor: ``kernel`` turns the words of each Philox call into a
-    group of ``per_call`` values of the numpy ``dtype``, then scaled (:func:`_scaled`).
-    ``truncated``: a group keeps the first ``per_call`` values within (-2, 2) of its own run of
-    calls (TF's TruncatedNormal)."""
+def _generate(shape, seed, seed2, run, kernel, truncated=False, scale=None, shift=None):
+    """The op's output as a torch tensor: the :class:`_Kernel` turns the words of each Philox
+    call into a group of values, then scaled (:func:`_scaled`).  ``truncated``: a group keeps
+    the first values within (-2, 2) of its own run of calls (TF's TruncatedNormal)."""
     shape = torch.Size([shape] if isinstance(shape, int) else [int(d) for d in shape])
     if seed == 0 and seed2 == 0:  # TF then seeds the kernel nondeterministically
         seed, seed2 = (int(s) for s in torch.randint(1, 2 ** 63 - 1, (2,)))
-    philox = _Philox(seed & (2 ** 64 - 1), seed2 & (2 ** 64 - 1))
     n = shape.numel()
     start = run * n * _CALLS_PER_OUTPUT
-    stride = per_call * _TRUNCATED_CALLS_PER_VALUE if truncated else 1
-    out = np.empty((-(-n // per_call), per_call), dtype)
+    stride = kernel.per_call * _TRUNCATED_CALLS_PER_VALUE if truncated else 1
+    out = np.empty((-(-n // kernel.per_call), kernel.per_call), kernel.dtype)
+    fill = _fill_numpy if _compiled() is None else _fill_compiled
+    fill(out, kernel, seed & (2 ** 64 - 1), seed2 & (2 ** 64 - 1), start, stride, truncated,
+         scale, shift, torch.get_num_threads())
+    return torch.from_numpy(out).view(-1)[:n].view(shape)
+
+
+def _fill_compiled(out, kernel, seed, seed2, start, stride, truncated, scale, shift, threads):
+    """Fill the groups (rows) of ``out`` with the compiled kernel, in parts on ``threads``
+    threads (ctypes releases the GIL during the calls)."""
+    function, address = getattr(_compiled(), kernel.native), out.ctypes.data
+
+    def fill(first, last, scratch):
+        function(seed, seed2, start, stride, first, last, address, kernel.param, kernel.span,
+                 scale is not None, float(scale or 0), shift is not None, float(shift or 0))
+
+    _in_blocks(len(out), fill, _COMPILED_PART, threads, _COMPILED_PART // 4)
+
+
+def _fill_numpy(out, kernel, seed, seed2, start, stride, truncated, scale, shift, threads):
+    """Fill the groups (rows) of ``out`` with the numpy kernel, block by block in cache."""
+    philox, dtype, numpy_kernel = _Philox(seed, seed2), out.dtype.type, kernel.numpy
     if scale is not None:
         scale = dtype(scale)
     if shift is not None:
         shift = dtype(shift)
-
-    threads = torch.get_num_threads()
     size = _BLOCK * min(threads, 4)
 
     def fill(first, last, scratch):
@@ -142,28 +175,28 @@ def _generate(shape, seed, seed2, run, per_call, kernel, dtype, truncated=False,
         part = out[first:last]
         for block in range(0, last - first, size):
             values = part[block:block + size]
-            kernel(philox(calls[block:block + size], scratch), values, scratch)
+            numpy_kernel(philox(calls[block:block + size], scratch), values, scratch)
             if not truncated:
                 _scaled(values, scale, shift)
         if truncated:
-            _truncate(part, calls, philox, kernel, scratch)
+            _truncate(part, calls, philox, numpy_kernel, scratch)
             _scaled(part, scale, shift)
 
     # truncated: the groups of several blocks redraw their rejected values together
     _in_blocks(len(out), fill, size * (_REDRAWN_BLOCKS if truncated else 1), threads)
-    return torch.from_numpy(out).view(-1)[:n].view(shape)
 
 
 _LOCAL = threading.local()    # each thread's scratch arrays
 
 
-def _in_blocks(count, work, size, threads):
+def _in_blocks(count, work, size, threads, smallest=_BLOCK // 4):
     """``work(first, last, scratch)`` over ``range(count)`` in parts of at most ``size``, as
-    many per thread, on the calling thread and up to ``threads - 1`` kept ones (numpy releases
-    the GIL in its loops), each taking the next part when done with one, with its own scratch
-    arrays.  Parts are no smaller than ``_BLOCK // 4`` (numpy's overhead per call would show)."""
+    many per thread, on the calling thread and up to ``threads - 1`` kept ones (numpy and the
+    compiled kernels release the GIL), each taking the next part when done with one, with its
+    own scratch arrays.  Parts are no smaller than ``smallest`` (the overhead per part would
+    show)."""
     parts = max(1, threads * -(-count // (threads * size)))
-    part = max(-(-count // parts), _BLOCK // 4)
+    part = max(-(-count // parts), smallest)
     firsts = iter(range(0, count, part))            # shared: taking the next part is atomic
 
     def run():
@@ -186,6 +219,24 @@ def _pool(threads, pid):
     small ops do.  One per process (``pid``): a forked child has none of its parent's
     threads."""
     return concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="philox")
+
+
+_ARGUMENTS = (ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int64,
+              ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, ctypes.c_int,
+              ctypes.c_double, ctypes.c_int, ctypes.c_double)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled():
+    """philox_kernels.c, compiled (:mod:`scopevar.native`), or None: the numpy code then."""
+    library = native.load("philox_kernels.c")
+    if library is not None:
+        for name in ("sv_uniform_float", "sv_uniform_double", "sv_normal_float",
+                     "sv_normal_double", "sv_truncated_float", "sv_truncated_double",
+                     "sv_uniform_int32", "sv_uniform_int64"):
+            getattr(library, name).argtypes = _ARGUMENTS
+            getattr(library, name).restype = None
+    return library
 
 
 class _Philox:
@@ -363,11 +414,12 @@ def _uniform_int64(words, out, scratch, low, span):
 
 
 def _normal_kernel(dtype, op):
-    """(values per call, block kernel, numpy dtype it computes in) of a normal distribution."""
+    """The :class:`_Kernel` of the normal distribution ``op``, in float32 or float64."""
+    name = "sv_truncated_" if op == "truncated_normal" else "sv_normal_"
     if dtype == torch.float64:
-        return 2, _normal_float64, np.float64
+        return _Kernel(2, _normal_float64, np.float64, name + "double")
     if dtype in _MANTISSA_BITS:
-        return 4, _normal_float32, np.float32
+        return _Kernel(4, _normal_float32, np.float32, name + "float")
     raise RandomTypeError("%s: dtype must be float16, bfloat16, float32 or float64, not %s"
                           % (op, dtype))
 
