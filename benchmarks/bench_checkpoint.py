@@ -11,7 +11,11 @@ The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values,
   the ``{name: tensor}`` dict (neither fsyncs nor checksums), and the floors: the same bytes
   written to one file with plain Python (its blocks reserved first), fsynced (the disk's
   limit for the durable default) or not (the page cache's, for ``sync=False``), deleting an
-  old file as the others do;
+  old file as the others do.  Each save writes a new prefix (``global_step``) and deletes
+  the previous checkpoint within the timed call: both Savers (``max_to_keep=1``) do it in
+  ``save``, the others' timed runs remove the file of 5 runs before.  scopevar unlinks at
+  once but leaves the freeing of the old file's blocks (milliseconds for 100 MB on ext4) to
+  a background thread, so its save may beat "floor: write", which frees inline;
 * restore into the existing variables: ``Saver.restore`` (CRC checked) for scopevar and TF,
   ``load`` then ``copy_`` into each tensor for torch (``weights_only=True``) and safetensors;
   scopevar's again with its cache of parsed indexes emptied first (the first restore of a
@@ -20,7 +24,9 @@ The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values,
   of the same 267 names holding one value each, per variable.
 The machine is shared, so the contenders take turns: each round times 5 runs of each (TF's
 in one TensorFlow process kept between rounds), each save to a new file; the best time over
-all rounds is reported.  The page cache is warm.
+all rounds is reported.  The page cache is warm; before each contender's saves the disk is
+synced (``os.sync``), so that none is slowed by the writes (or the discards of freed blocks)
+that the one before left to the disk, e.g. scopevar's ``sync=False`` after its fsynced saves.
 """
 import json
 import os
@@ -166,12 +172,14 @@ def run(directory, rounds):
     try:
         for round_ in range(rounds):
             for name, f in saves.items():
+                os.sync()           # none pays for the writes the one before left to the disk
                 seconds = best(lambda i: f(RUNS * round_ + i), RUNS)
                 save[name] = min(save.get(name, seconds), seconds)
             for name, f in restores.items():
                 seconds = best(f, RUNS)
                 restore[name] = min(restore.get(name, seconds), seconds)
             if tensorflow is not None:
+                os.sync()
                 times = tensorflow.round(round_)
                 save["TF Saver"] = min(save.get("TF Saver", times["save"]), times["save"])
                 restore["TF Saver"] = min(restore.get("TF Saver", times["restore"]), times["restore"])

@@ -1,4 +1,5 @@
 """The tensor-bundle format: TF's own checkpoints, round trips, slices, shards, bad input."""
+import contextlib
 import hashlib
 import io
 import json
@@ -7,7 +8,6 @@ import shutil
 import struct
 import threading
 import tracemalloc
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from unittest import mock
 
@@ -15,17 +15,21 @@ import ml_dtypes
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scopevar import dtypes
 from scopevar.bundle import (BundleReader, BundleWriter, data_path, index_path,
                              read_checkpoint_state, write_checkpoint_state, write_index)
-from scopevar.bundle import table
+from scopevar.bundle import codec, table
 from scopevar.bundle.crc import crc32c, mask
 from scopevar.bundle.data_file import DataFile
-from scopevar.bundle.files import AtomicFile
+from scopevar.bundle.files import AtomicFile, remove
 from scopevar.bundle.protos import (BundleEntryProto, BundleHeaderProto, DataType,
                                     TensorShapeProto, VersionDef)
 from scopevar.bundle.slices import slice_key, to_proto
+from scopevar.threads import pool
+from scopevar.bundle.writer import _Stored
 from scopevar.errors import (CheckpointArgumentError, CheckpointError, CheckpointNotFoundError,
                              CorruptCheckpointError, InvalidCheckpointStateError,
                              UnsupportedDtypeError)
@@ -350,10 +354,10 @@ def test_read_into_shares_large_checks_and_reads_between_threads_resumes_short_r
     module = "scopevar.bundle.reader."
     with BundleReader(prefix) as reader, mock.patch(module + "PART_BYTES", 10_000), \
             mock.patch(module + "torch.get_num_threads", return_value=3), \
-            mock.patch(module + "ThreadPoolExecutor", wraps=ThreadPoolExecutor) as pool, \
+            mock.patch(module + "pool", wraps=pool) as threads, \
             mock.patch("os.preadv", side_effect=short):
         reader.read_into([(name, out, None) for name, out in outs.items()])
-    assert pool.call_args_list == [mock.call(2)] * 2   # check, read: this thread and 2 more
+    assert threads.call_args_list == [mock.call("read", 2)] * 2    # check, read: this thread and 2 more
     assert all(torch.equal(outs[name], value) for name, value in values.items())
 
 
@@ -398,6 +402,46 @@ def test_large_writes_reserve_their_blocks_first_and_go_on_where_that_fails(tmp_
         assert [c.args[1:] for c in reserve.call_args_list] == [(0, 100, 11_900)]
         assert (tmp_path / "f").read_bytes() == data
 
+
+def test_removed_and_replaced_files_are_gone_at_once_and_their_descriptors_closed(tmp_path):
+    def held():         # the files this process holds open
+        links = set()
+        for fd in os.listdir("/proc/self/fd"):
+            with contextlib.suppress(FileNotFoundError):        # listdir's own, closed since
+                links.add(os.readlink("/proc/self/fd/" + fd))
+        return links
+    (tmp_path / "old").write_bytes(bytes(1 << 20))
+    (tmp_path / "kept").write_bytes(b"1")
+    remove(tmp_path / "old")
+    assert not (tmp_path / "old").exists()
+    with AtomicFile(tmp_path / "kept", sync=False) as f:         # replaces the old "kept"
+        f.write(b"2")
+    assert (tmp_path / "kept").read_bytes() == b"2"
+    with pytest.raises(FileNotFoundError):
+        remove(tmp_path / "old")
+    pool("free").submit(int).result()          # the closes queued before it are done
+    assert not {str(tmp_path / name) + " (deleted)" for name in ("old", "kept")} & held()
+
+
+def test_worker_threads_are_kept_per_process():
+    assert pool("test") is pool("test") and pool("test") is not pool("test", 2)
+    pid = os.fork()
+    if pid == 0:                # the child has none of its parent's threads: new ones
+        os._exit(0 if pool("test").submit(int, "7").result() == 7 else 1)
+    assert os.waitpid(pid, 0)[1] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(dtype=st.sampled_from(sorted(codec.TORCH_DTYPES)),
+       shape=st.lists(st.integers(0, 2**40), max_size=4).map(tuple),
+       shard_id=st.integers(0, 2**20), offset=st.integers(0, 2**50), size=st.integers(0, 2**50),
+       crc=st.one_of(st.just(0), st.integers(0, 2**32 - 1)))
+def test_entries_serialize_as_protobuf_does(dtype, shape, shard_id, offset, size, crc):
+    entry = BundleEntryProto(dtype=dtype, shard_id=shard_id, offset=offset, size=size, crc32c=crc)
+    entry.shape.SetInParent()
+    entry.shape.dim.extend(TensorShapeProto.Dim(size=n) for n in shape)
+    assert _Stored(dtype, shape, shard_id, offset, size, crc).serialized() == \
+        entry.SerializeToString()
 
 # --- partitioned tensors ---------------------------------------------------------------------------
 

@@ -28,11 +28,9 @@ tensor([[-0.2089,  0.0054],
 Reference: ``shared/reference/tf_random.md`` (sections 3-6).
 """
 import collections
-import concurrent.futures
 import ctypes
 import functools
 import math
-import os
 import sys
 import threading
 
@@ -41,6 +39,7 @@ import torch
 
 from . import native
 from .errors import RandomArgumentError, RandomTypeError
+from .threads import pool
 
 __all__ = ["uniform", "normal", "truncated_normal", "uniform_int"]
 
@@ -207,18 +206,10 @@ def _in_blocks(count, work, size, threads, smallest=_BLOCK // 4):
             work(first, min(first + part, count), scratch)
 
     helpers = min(threads, -(-count // part)) - 1
-    futures = [_pool(threads - 1, os.getpid()).submit(run) for _ in range(helpers)]
+    futures = [pool("philox", threads - 1).submit(run) for _ in range(helpers)]
     run()
     for future in futures:
         future.result()
-
-
-@functools.lru_cache(maxsize=None)
-def _pool(threads, pid):
-    """A pool of ``threads`` threads, kept: starting threads for every op costs more than
-    small ops do.  One per process (``pid``): a forked child has none of its parent's
-    threads."""
-    return concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="philox")
 
 
 _ARGUMENTS = (ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int64,

@@ -66,14 +66,15 @@ def torch_dtype(dtype, name, path):
 def encode(value):
     """The bytes of a torch tensor, numpy array, bytes/str or nested list of them."""
     if isinstance(value, torch.Tensor):
-        dtype = value.dtype
-        if dtype not in DATA_TYPES:
-            raise UnsupportedDtypeError("Cannot save a tensor of dtype %s in a checkpoint" % dtype)
-        tensor = value.detach()
+        tensor = value.detach()         # a plain tensor: its methods cost less than a subclass's
+        dtype = DATA_TYPES.get(tensor.dtype)
+        if dtype is None:
+            raise UnsupportedDtypeError("Cannot save a tensor of dtype %s in a checkpoint"
+                                        % tensor.dtype)
         if not tensor.is_cpu or tensor.is_conj() or tensor.is_neg() or not tensor.is_contiguous():
             tensor = tensor.cpu().resolve_conj().resolve_neg().contiguous()
-        data = tensor.reshape(-1).view(torch.uint8).numpy()
-        return Encoded(DATA_TYPES[dtype], tuple(tensor.shape), [data], None)
+        data = tensor.view(-1).view(torch.uint8).numpy()
+        return Encoded(dtype, tuple(tensor.shape), [data], None)
     array = np.asarray(value)
     if array.dtype.kind in "OSU":
         return _encode_strings(array)

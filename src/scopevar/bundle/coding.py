@@ -8,8 +8,13 @@ b'\\xac\\x02'
 from ..errors import CorruptCheckpointError
 
 
+_ONE_BYTE = [bytes([n]) for n in range(0x80)]
+
+
 def put_varint(value):
     """The base-128 little-endian encoding of a non-negative int below 2**64."""
+    if 0 <= value < 0x80:
+        return _ONE_BYTE[value]
     out = bytearray()
     while value >= 0x80:
         out.append(value & 0x7F | 0x80)

@@ -1,13 +1,16 @@
-"""A checkpoint's files on disk: their names, and writing them atomically.
+"""A checkpoint's files on disk: their names, writing them atomically, removing them.
 
 >>> data_path("ckpt/model.ckpt-7", 1, 2)
 'ckpt/model.ckpt-7.data-00001-of-00002'
 >>> with AtomicFile("ckpt/notes") as f:       # appears complete, or not at all
 ...     _ = f.write(b"...")
 """
+import contextlib
 import ctypes
 import os
 import secrets
+
+from ..threads import pool
 
 
 def index_path(prefix):
@@ -48,6 +51,29 @@ def _start_writeback(fd, offset, size):
     _sync_file_range(fd, offset, size, 2)
 
 
+def remove(path):
+    """Remove the file ``path`` at once; its blocks are freed meanwhile (see ``_freed_later``)."""
+    with _freed_later(path):
+        os.remove(path)
+
+
+@contextlib.contextmanager
+def _freed_later(path):
+    """Around the removal or replacement of the file ``path``: keep its inode referenced (an
+    ``O_PATH`` descriptor) until a background thread closes it after the block, so that the
+    caller does not wait for the kernel to free the blocks (milliseconds for 100 MB).  The
+    name is gone when the block ends, as without this."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_NOFOLLOW) if hasattr(os, "O_PATH") else None
+    except OSError:             # no such file (or not reachable): nothing to free
+        fd = None
+    try:
+        yield
+    finally:
+        if fd is not None:
+            pool("free").submit(os.close, fd)
+
+
 class AtomicFile:
     """A binary file written under a temporary name, then fsynced and renamed into place.
 
@@ -60,9 +86,12 @@ class AtomicFile:
     def __init__(self, path, sync=True):
         self.path = os.fspath(path)
         self.sync = sync
-        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
         self.temp_path = "%s.tempstate%d" % (self.path, secrets.randbits(63))
-        self._file = open(self.temp_path, "wb")
+        try:
+            self._file = open(self.temp_path, "wb")
+        except FileNotFoundError:               # a missing directory: made, then tried again
+            os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            self._file = open(self.temp_path, "wb")
         self._written = self._flushed = 0
 
     def write(self, data):
@@ -85,7 +114,8 @@ class AtomicFile:
         if self.sync:
             os.fsync(self._file.fileno())
         self._file.close()
-        os.replace(self.temp_path, self.path)
+        with _freed_later(self.path):          # a checkpoint saved again at the same prefix
+            os.replace(self.temp_path, self.path)
         if self.sync:
             directory = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY)
             try:

@@ -12,7 +12,7 @@ import functools
 import itertools
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait
 from typing import NamedTuple
 
 import numpy as np
@@ -30,6 +30,7 @@ from .protos import FORMAT_VERSION, BundleEntryProto, BundleHeaderProto
 from .slices import (box_from_proto, check_cover, insufficient_slices, intersect, key_extents,
                      slice_key, spec, tensor_key)
 from .table import read_table
+from ..threads import pool
 
 MAX_RANK = 64              # numpy's limit (TF's is 254; checkpoints never come close)
 PART_BYTES = 8 << 20       # check and read_into give each thread no less
@@ -438,9 +439,13 @@ def _in_threads(function, parts):
     as many more threads, meanwhile."""
     if len(parts) == 1:
         return [function(parts[0])]
-    with ThreadPoolExecutor(len(parts) - 1) as pool:
-        others = [pool.submit(function, part) for part in parts[1:]]
-        return [function(parts[0])] + [other.result() for other in others]
+    workers = pool("read", len(parts) - 1)
+    others = [workers.submit(function, part) for part in parts[1:]]
+    try:
+        first = function(parts[0])
+    finally:
+        wait(others)            # none left running, whatever happened
+    return [first] + [other.result() for other in others]
 
 
 def _fills(entry, dtype, out):

@@ -16,8 +16,9 @@ Several processes, one shard each; one of them writes the index once all shards 
 >>> gathered = [entries]    # torch.distributed.gather_object(entries, gathered, dst=0): bytes
 >>> if rank == 0: write_index(prefix, gathered, num_shards=world)
 """
+import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 from ..errors import CheckpointArgumentError
 from . import codec
@@ -26,6 +27,7 @@ from .files import AtomicFile, data_path, index_path
 from .protos import FORMAT_VERSION, BundleEntryProto, BundleHeaderProto, VersionDef
 from .slices import slice_key, spec, tensor_key, to_proto
 from .table import write_table
+from ..threads import pool
 
 THREADED_CRC_BYTES = 1 << 20      # a thread computes the CRC32C of larger tensors
 
@@ -50,7 +52,6 @@ class BundleWriter:
         self._file = AtomicFile(data_path(self.prefix, shard_id, num_shards), sync)
         self._entries = {}
         self._position = 0
-        self._crcs = ThreadPoolExecutor(1)
         self.entries = None          # what finish() returned, once it ran
 
     def add(self, name, value):
@@ -79,10 +80,10 @@ class BundleWriter:
         full = self._entries.get(key)
         if full is None:
             full = self._entries[key] = _entry(encoded.dtype, full_shape)
-        elif not full.slices or full.dtype != encoded.dtype or _dims(full) != full_shape:
+        elif isinstance(full, _Stored) or full.dtype != encoded.dtype or _dims(full) != full_shape:
             raise CheckpointArgumentError("add_slice(%r): the tensor was already added %s" % (
-                name, "as %s %s" % (codec.TORCH_DTYPES[full.dtype], list(_dims(full)))
-                if full.slices else "whole"))
+                name, "whole" if isinstance(full, _Stored) else
+                "as %s %s" % (codec.TORCH_DTYPES[full.dtype], list(_dims(full)))))
         piece_key = slice_key(key, box)
         if piece_key in self._entries:
             raise CheckpointArgumentError("Adding duplicate key: %s slice %s" % (name, spec(box)))
@@ -94,16 +95,15 @@ class BundleWriter:
 
         Returns this shard's entries (also kept as ``self.entries``): ``{key: serialized
         BundleEntryProto}``, plain bytes to pass to ``write_index`` from any process."""
-        self._crcs.shutdown()
         self._file.commit()
-        self.entries = {key: entry.SerializeToString() for key, entry in self._entries.items()}
+        self.entries = {key: entry.serialized() if isinstance(entry, _Stored) else
+                        entry.SerializeToString() for key, entry in self._entries.items()}
         if self.num_shards == 1:
             write_index(self.prefix, [self.entries], num_shards=1, sync=self.sync)
         return self.entries
 
     def abort(self):
         """Drop the temporary data file; nothing is written at the prefix."""
-        self._crcs.shutdown()
         self._file.discard()
 
     def __enter__(self):
@@ -116,22 +116,21 @@ class BundleWriter:
             self.finish()
 
     def _append(self, encoded):
-        padding = -self._position % _alignment(encoded)
+        offset = self._position
+        padding = -offset % _alignment(encoded)
         if padding:
-            self._file.write(bytes(padding))
-        entry = _entry(encoded.dtype, encoded.shape)
-        entry.shard_id, entry.offset = self.shard_id, self._position + padding
+            offset += self._file.write(bytes(padding))
         crc = encoded.crc
         if crc is None:         # a numeric value, one chunk: its CRC computed while it is written
             data = encoded.chunks[0]
-            crc = self._crcs.submit(crc32c, data) if data.nbytes >= THREADED_CRC_BYTES else \
+            crc = pool("crc").submit(crc32c, data) if data.nbytes >= THREADED_CRC_BYTES else \
                 crc32c(data)
+        size = 0
         for chunk in encoded.chunks:
-            self._file.write(chunk)
-            entry.size += len(chunk)
-        entry.crc32c = mask(crc if isinstance(crc, int) else crc.result())
-        self._position = entry.offset + entry.size
-        return entry
+            size += self._file.write(chunk)
+        self._position = offset + size
+        return _Stored(encoded.dtype, encoded.shape, self.shard_id, offset, size,
+                       mask(crc if isinstance(crc, int) else crc.result()))
 
 
 def write_index(prefix, shard_entries, num_shards, *, sync=True):
@@ -156,6 +155,33 @@ def _merge(prefix, key, first, second):
                                       "prefix: %s" % (key.decode("utf-8", "replace"), prefix))
     a.slices.extend(b.slices)
     return a.SerializeToString()
+
+
+class _Stored(NamedTuple):
+    """A tensor's entry, whole in one shard (a light ``BundleEntryProto`` without slices)."""
+    dtype: int
+    shape: tuple
+    shard_id: int
+    offset: int
+    size: int
+    crc32c: int     # masked
+
+    def serialized(self):
+        """The ``BundleEntryProto`` bytes, as protobuf writes them: the fields in order, those
+        zero left out; only ``crc32c`` varies from one save of a variable to the next."""
+        return _serialized(*self[:5]) + (_CRC32C_TAG + self.crc32c.to_bytes(4, "little")
+                                         if self.crc32c else b"")
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _serialized(dtype, shape, shard_id, offset, size):
+    """The ``BundleEntryProto`` bytes of the fields before ``crc32c`` (cached across saves)."""
+    entry = _entry(dtype, shape)
+    entry.shard_id, entry.offset, entry.size = shard_id, offset, size
+    return entry.SerializeToString()
+
+
+_CRC32C_TAG = BundleEntryProto(crc32c=1).SerializeToString()[:1]     # field 6, fixed32
 
 
 def _entry(dtype, shape):

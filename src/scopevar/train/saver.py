@@ -21,6 +21,7 @@ failed restore leaves the variables as they were; then it reads the bytes straig
 variables' memory.  As TF's, a name-based restore of an object-based (TF2) checkpoint maps
 the variables' names to its keys through the checkpoint's object graph.
 """
+import contextlib
 import glob
 import numbers
 import os
@@ -28,6 +29,7 @@ import time
 
 from .. import tf_logging as logging
 from ..bundle import BundleReader, BundleWriter, index_path, write_checkpoint_state, write_index
+from ..bundle.files import remove
 from ..errors import (CheckpointShapeError, MissingCheckpointKeyError, NoCheckpointError,
                       SaverArgumentError, SaverBuildError)
 from ..graph import GraphKeys, get_default_graph
@@ -246,8 +248,8 @@ class Saver:
         paths = [index_path(prefix), "%s.%s" % (prefix, meta_graph_suffix),
                  *glob.glob(glob.escape(prefix) + ".data-?????-of-?????")]
         for path in paths:
-            if os.path.exists(path):
-                os.remove(path)
+            with contextlib.suppress(FileNotFoundError):
+                remove(path)
 
 
 def _session_and_path(sess, save_path, default):
