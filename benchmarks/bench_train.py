@@ -5,7 +5,8 @@ Run: ``.venv/bin/python benchmarks/bench_train.py [runs] [threads]``.  TensorFlo
 subprocess (the test oracle's runner); ratios are printed from timings taken in this one run,
 best of ``runs`` (default 5) after a warm-up step; the scopevar and torch steps alternate.
 Every side uses ``threads`` threads (default: torch's default; TF's intra- and inter-op pools
-are set to it).
+are set to it).  glibc's malloc keeps freed memory in this process (``steady_heap``), so that
+neither side pays page faults for the other's leftovers.
 
 * the demo network (``scopevar.demo.residual_network``: ``tf.layers`` in a ``make_template``,
   batch 64 of 8x8x1), Adam (lr 0.01): scopevar ``sess.run(train_op)`` of
@@ -17,6 +18,7 @@ are set to it).
   (lr 0.01; ``torch.optim.SGD(momentum=0.9)`` has TF's rule), loss = cross entropy + the arg
   scope's L2 weight decay.
 """
+import ctypes
 import inspect
 import json
 import os
@@ -179,7 +181,23 @@ def resnet_steps():
     return sv, pt
 
 
+def steady_heap():
+    """Make glibc's malloc keep the memory freed (no heap trimming, a fixed mmap threshold),
+    for every side alike.  By default it hands the top of the heap back to the OS when a free
+    leaves more than twice its adaptive mmap threshold there, and the next step page-faults
+    it in again (resnet: ~400 MB, ~100k faults, ~5% of a step).  Whether that happens depends
+    on what is left alive at the top of the heap when a step ends (torch's ``.grad``s live on
+    between steps, TF's step frees its gradients), not on either side's arithmetic."""
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):                  # not glibc: nothing to steady
+        return
+    mallopt(-3, 32 << 20)                               # M_MMAP_THRESHOLD (glibc's maximum)
+    mallopt(-1, 2 ** 31 - 1)                            # M_TRIM_THRESHOLD
+
+
 def main():
+    steady_heap()
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     if len(sys.argv) > 2:
         torch.set_num_threads(int(sys.argv[2]))

@@ -69,6 +69,19 @@ def test_same_avg_pool_excludes_padding_and_max_pool_pads_with_minus_inf():
     assert (nn.max_pool(x, 4, 3, "SAME") == -1).all()
 
 
+@pytest.mark.parametrize("pool", [nn.max_pool, nn.avg_pool])
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_1x1_pool_is_the_strided_input_and_its_gradient(pool, padding):
+    x = rand(2, 7, 8, 3).requires_grad_()
+    y = pool(x, 1, [1, 3, 2, 1], padding)
+    assert torch.equal(y, x[:, ::3, ::2]) and y.data_ptr() == x.data_ptr()      # a view
+    assert torch.equal(nhwc(pool(nchw(x), 1, [1, 1, 3, 2], padding, data_format="NCHW")), y)
+    (g,) = torch.autograd.grad((y * y).sum(), x)
+    want = torch.zeros_like(x)
+    want[:, ::3, ::2] = 2 * x.detach()[:, ::3, ::2]
+    assert torch.equal(g, want)
+
+
 def test_dilated_same_and_explicit_padding():
     x = rand(1, 9, 9, 2)
     assert nn.conv2d(x, rand(3, 3, 2, 5), 1, "SAME", dilations=3).shape == (1, 9, 9, 5)
