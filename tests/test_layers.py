@@ -198,3 +198,51 @@ def test_end_points_leave_their_collection_with_the_tensors():
     del y, end_points
     gc.collect()
     assert tf.get_collection(key) == [] and key not in tf.get_default_graph().get_all_collection_keys()
+
+
+def _layered(x, activation=None):
+    y = tf.layers.conv2d(x, 4, 3, padding="same", activation=activation,
+                         kernel_initializer=tf.glorot_uniform_initializer())
+    y = tf.layers.batch_normalization(y, training=True)
+    return tf.layers.dense(tf.layers.flatten(y), 2)
+
+
+def test_functional_layers_in_reusing_scopes_leave_the_names_a_new_layer_leaves():
+    # later template calls call the layer objects of earlier ones (not with a custom getter):
+    # the names marked used, the scope counts and the layer names are those of new layers
+    def marks(custom_getter):
+        with tf.Graph().as_default() as g:
+            net = tf.make_template("net", _layered, custom_getter_=custom_getter)
+            x = torch.rand(2, 4, 4, 3)
+            for _ in range(4):
+                net(x)
+            with tf.name_scope("net_3/"):
+                with tf.name_scope("conv2d") as inner:
+                    pass
+            with tf.variable_scope(net.variable_scope, reuse=True):
+                with tf.variable_scope(None, default_name="dense") as sc:
+                    pass
+            return dict(g._names_in_use), inner, sc.name, tf.layers.Dense(3).name
+    cached = marks(None)
+    assert cached == marks(lambda getter, *args, **kwargs: getter(*args, **kwargs))
+    assert cached[1:] == ("net_3/conv2d_1/", "net/dense", "dense_4")
+
+
+def test_functional_layers_in_reusing_scopes_follow_their_arguments(fresh_graph):
+    net = tf.make_template("net", lambda x, act=None: _layered(x, act))
+    x = torch.rand(2, 4, 4, 3) - 0.5
+    net(x), net(x)
+    plain, relu = net(x), net(x, tf.nn.relu)          # the same scope, another activation
+    assert not torch.equal(plain, relu)
+
+
+def test_functional_layers_call_custom_getters_on_every_call(fresh_graph):
+    seen = []
+
+    def getter(getter, name, *args, **kwargs):
+        seen.append(name)
+        return getter(name, *args, **kwargs)
+    net = tf.make_template("net", _layered, custom_getter_=getter)
+    x = torch.rand(2, 4, 4, 3)
+    net(x), net(x), net(x)
+    assert seen.count("net/conv2d/kernel") == 3

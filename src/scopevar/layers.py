@@ -21,7 +21,8 @@ from .errors import LayerArgumentError
 from .graph import get_default_graph
 from .initializers import ones_initializer, zeros_initializer
 from .math_ops import tensordot
-from .variable_scope import get_variable, variable_scope
+from .variable_scope import (_mark_unique_scope, _next_reusing_scope, get_variable,
+                             variable_scope)
 
 __all__ = ["Layer", "Conv2D", "Dense", "BatchNormalization", "MaxPooling2D", "AveragePooling2D",
            "Flatten", "Dropout", "conv2d", "dense", "batch_normalization", "max_pooling2d",
@@ -171,6 +172,11 @@ class Conv2D(Layer):
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         self.kernel = self.bias = None
+        cf = self.channels_first
+        self._format = "NCHW" if cf else "NHWC"
+        self._strides = [1, 1] + self.strides if cf else [1] + self.strides + [1]
+        self._dilations = [1, 1] + self.dilation_rate if cf else [1] + self.dilation_rate + [1]
+        self._plans = {}        # input and kernel shapes, dtypes -> nn's checked plan
 
     def _check(self, x):
         if x.dim() != 4:
@@ -189,14 +195,20 @@ class Conv2D(Layer):
                                         regularizer=self.bias_regularizer)
 
     def call(self, inputs):
-        cf = self.channels_first
-        fmt = "NCHW" if cf else "NHWC"
-        s = [1, 1] + self.strides if cf else [1] + self.strides + [1]
-        d = [1, 1] + self.dilation_rate if cf else [1] + self.dilation_rate + [1]
-        y = nn.conv2d(inputs, self.kernel, strides=s, padding=self.padding, data_format=fmt,
-                      dilations=d)
+        kernel = self.kernel
+        key = (inputs.shape, inputs.dtype, kernel.shape, kernel.dtype)
+        plan = self._plans.get(key) if isinstance(kernel, torch.Tensor) else None
+        if plan is not None:
+            y = nn._conv(inputs, kernel, *plan)     # what nn.conv2d does once it has checked
+        else:
+            s, p, f, d = self._strides, self.padding, self._format, self._dilations
+            y = nn.conv2d(inputs, kernel, strides=s, padding=p, data_format=f, dilations=d)
+            if isinstance(kernel, torch.Tensor) and inputs.dtype is kernel.dtype:
+                if len(self._plans) >= 64:          # bounded, whatever the input shapes
+                    self._plans.clear()
+                self._plans[key] = nn._conv_plan(inputs, kernel, s, p, f, d, "Conv2D", 2)
         if self.bias is not None:
-            y = nn.bias_add(y, self.bias, data_format=fmt)
+            y = nn.bias_add(y, self.bias, data_format=self._format)
         return _activate(y, self.activation)
 
 
@@ -250,16 +262,18 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
     rank = x.dim()
     if fused and rank in (4, 5) and axes in ([1], [rank - 1]):
         cf = axes == [1]
-        fmt = {4: ("NHWC", "NCHW"), 5: ("NDHWC", "NCDHW")}[rank][cf]
         depth = x.shape[axes[0]]
         g = gamma if gamma is not None else torch.ones(depth, dtype=x.dtype, device=x.device)
         b = beta if beta is not None else torch.zeros(depth, dtype=x.dtype, device=x.device)
-        if training:
-            y, mean, var = nn.fused_batch_norm(x, g, b, epsilon=epsilon, data_format=fmt)
+        if training and g.shape == b.shape == moving_mean.shape == (depth,):
+            # nn.fused_batch_norm's training step, without the checks this layer has passed
+            mean, var = g.new_zeros(depth), g.new_zeros(depth)
+            y = nn._back(nn._batch_norm(nn._nc(x, cf), g, b, mean, var, True, 1., epsilon), cf)
         else:
-            y, mean, var = nn.fused_batch_norm(x, g, b, moving_mean, moving_variance,
-                                               epsilon=epsilon, data_format=fmt,
-                                               is_training=False)
+            fmt = {4: ("NHWC", "NCHW"), 5: ("NDHWC", "NCDHW")}[rank][cf]
+            stats = (None, None) if training else (moving_mean, moving_variance)
+            y, mean, var = nn.fused_batch_norm(x, g, b, *stats, epsilon=epsilon,
+                                               data_format=fmt, is_training=training)
     else:
         red = [i for i in range(rank) if i not in axes]
         shape = [x.shape[i] if i in axes else 1 for i in range(rank)]
@@ -274,13 +288,22 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
             y = nn.batch_normalization(x, bc(moving_mean), bc(moving_variance), bc(beta),
                                        bc(gamma), epsilon)
     if training:
-        decay = _decay(momentum, moving_mean)
-        with torch.no_grad():
-            for moving, batch in ((moving_mean, mean), (moving_variance, var)):
-                if batch.dtype != moving.dtype:
-                    batch = batch.to(moving.dtype)
-                moving.sub_((moving - batch).mul_(decay))
+        if mean.dtype != moving_mean.dtype:
+            mean, var = mean.to(moving_mean.dtype), var.to(moving_mean.dtype)
+        moving, decay = [moving_mean, moving_variance], _decay(momentum, moving_mean)
+        if mean.requires_grad or moving_mean.requires_grad or moving_variance.requires_grad:
+            with torch.no_grad():
+                _move(moving, [mean, var], decay)
+        else:                                   # nothing autograd would record
+            _move(moving, [mean, var], decay)
     return y
+
+
+def _move(moving, batch, decay):
+    """``moving -= (moving - batch) * decay`` in place, for all pairs in three foreach ops."""
+    step = torch._foreach_sub(moving, batch)
+    torch._foreach_mul_(step, decay)
+    torch._foreach_sub_(moving, step)
 
 
 _DECAYS = {}       # (momentum, dtype, device) -> 1 - momentum as a 0-dim tensor
@@ -429,16 +452,64 @@ class Dropout(Layer):
 
 # --- functional forms ---------------------------------------------------------------------------
 
+def _config(args):
+    """A functional layer's arguments as a key: what a reusing build ignores (initializers,
+    regularizers, constraints) only as given or not and callable or not; lists as tuples."""
+    return tuple([(v is None, callable(v)) if k in _IGNORED_ON_REUSE
+                  else tuple(v) if type(v) is list else v for k, v in args.items()])
+
+
+_IGNORED_ON_REUSE = frozenset(
+    prefix + suffix for prefix in ("kernel", "bias", "beta", "gamma", "moving_mean",
+                                   "moving_variance")
+    for suffix in ("_initializer", "_regularizer", "_constraint"))
+
+
+def _functional(cls, args, call=()):
+    """``cls(**args)(inputs, **call args)``: the functional form of a layer, ``args`` its
+    arguments (``inputs``, the constructor's, ``reuse`` and the call's names ``call``).
+
+    TF builds a new layer object on each call, in a new unique scope, and a reusing scope
+    gives it the existing variables.  So in a scope that reuses plainly (a template's later
+    calls), the layer an earlier call built in the same scope from the same arguments and
+    input shape is called again: same variables, same computation, and the same name marks
+    are left (layer name, name scope, variable scope), without a new object and scope."""
+    args = dict(args)
+    inputs = args.pop("inputs")
+    call_args = {k: args.pop(k) for k in call}
+    if "reuse" in args:
+        args["_reuse"], args["_scope"] = args.pop("reuse"), args["name"]
+    base, key = _snake(cls.__name__), None
+    plain = args["name"] is None and not args.get("_reuse") and isinstance(inputs, torch.Tensor)
+    full = _next_reusing_scope(base) if plain else None
+    if full is not None:
+        key = (cls, full, inputs.shape, inputs.dtype, _config(args))
+        graph = get_default_graph()
+        layers = graph.__dict__.setdefault("_scopevar_layers", {})
+        try:
+            layer = layers.get(key)
+        except TypeError:                       # an argument that does not hash
+            layer = key = None
+        if layer is not None:
+            _layer_name(graph, base)
+            _mark_unique_scope(base, full)
+            return layer(inputs, **call_args)
+    layer = cls(**args)
+    y = layer(inputs, **call_args)
+    if key is not None:
+        if len(layers) >= 4096:                 # bounded, whatever the number of scopes
+            layers.clear()
+        layers[key] = layer
+    return y
+
+
 def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
            kernel_initializer=None, bias_initializer=zeros_initializer(),
            kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
            kernel_constraint=None, bias_constraint=None, trainable=True, name=None, reuse=None):
     """``Conv2D(...)(inputs)``: variables ``conv2d/kernel``, ``conv2d/bias``."""
-    return Conv2D(filters, kernel_size, strides, padding, data_format, dilation_rate, activation,
-                  use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
-                  bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint,
-                  trainable, name, _reuse=reuse, _scope=name)(inputs)
+    return _functional(Conv2D, locals())
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
@@ -446,9 +517,7 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
           activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
           trainable=True, name=None, reuse=None):
     """``Dense(...)(inputs)``: variables ``dense/kernel``, ``dense/bias``."""
-    return Dense(units, activation, use_bias, kernel_initializer, bias_initializer,
-                 kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
-                 bias_constraint, trainable, name, _reuse=reuse, _scope=name)(inputs)
+    return _functional(Dense, locals())
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
@@ -462,32 +531,26 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
                         virtual_batch_size=None, adjustment=None):
     """``BatchNormalization(...)(inputs, training)``; ``training=True`` uses the batch
     statistics and moves ``moving_mean`` / ``moving_variance`` in place."""
-    layer = BatchNormalization(axis, momentum, epsilon, center, scale, beta_initializer,
-                               gamma_initializer, moving_mean_initializer,
-                               moving_variance_initializer, beta_regularizer, gamma_regularizer,
-                               beta_constraint, gamma_constraint, renorm, renorm_clipping,
-                               renorm_momentum, fused, trainable, virtual_batch_size, adjustment,
-                               name, _reuse=reuse, _scope=name)
-    return layer(inputs, training=training)
+    return _functional(BatchNormalization, locals(), ("training",))
 
 
 def max_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
                   name=None):
     """Max pooling over ``pool_size`` windows."""
-    return MaxPooling2D(pool_size, strides, padding, data_format, name)(inputs)
+    return _functional(MaxPooling2D, locals())
 
 
 def average_pooling2d(inputs, pool_size, strides, padding="valid", data_format="channels_last",
                       name=None):
     """Average pooling over ``pool_size`` windows."""
-    return AveragePooling2D(pool_size, strides, padding, data_format, name)(inputs)
+    return _functional(AveragePooling2D, locals())
 
 
 def flatten(inputs, name=None, data_format="channels_last"):
     """``[N, ...]`` to ``[N, prod(...)]``."""
-    return Flatten(data_format, name)(inputs)
+    return _functional(Flatten, locals())
 
 
 def dropout(inputs, rate=0.5, noise_shape=None, seed=None, training=False, name=None):
     """Dropout at ``rate`` when ``training``; identity otherwise."""
-    return Dropout(rate, noise_shape, seed, name)(inputs, training=training)
+    return _functional(Dropout, locals(), ("training",))

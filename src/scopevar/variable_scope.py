@@ -27,7 +27,7 @@ from .errors import (CustomGetterError, DtypeMismatchError, InitializerError, Pa
                      ScopeNestingError, ShapeMismatchError, VariableAlreadyExistsError,
                      VariableNotFoundError, VariableScopeArgumentError, VariableScopeTypeError)
 from .constant_op import convert_to_tensor
-from .graph import _VALID_OP_NAME, GraphKeys, get_default_graph
+from .graph import _VALID_OP_NAME, GraphKeys, _validate_scope_name, get_default_graph
 from .initializers import GlorotUniform, Initializer, Zeros
 from .random import _param
 from .regularizers import add_regularization_loss
@@ -191,14 +191,26 @@ class _ScopeStore:
         return node
 
     def open_variable_scope(self, scope_name):
+        self._open(self._node(scope_name, True))
+
+    def close_variable_subscopes(self, scope_name):
+        node = self._node(scope_name, False)
+        if node is not None:
+            self._close(node)
+
+    def open_and_close(self, scope_name):
+        """Open a scope and close its sub-scopes: what entering and leaving it leaves."""
         node = self._node(scope_name, True)
+        self._open(node)
+        self._close(node)
+
+    def _open(self, node):
         if self._journals:
             self._journals[-1].append((node, 0, node[0]))
         node[0] += 1
 
-    def close_variable_subscopes(self, scope_name):
-        node = self._node(scope_name, False)
-        if node is not None and node[1]:
+    def _close(self, node):
+        if node[1]:
             if self._journals:
                 self._journals[-1].append((node, 1, node[1]))
             node[1] = {}
@@ -777,6 +789,28 @@ def _get_unique_variable_scope(prefix):
 
 
 _UNOPENED = (0, None)
+
+
+def _next_reusing_scope(default_name):
+    """The full name of the variable scope ``variable_scope(None, default_name)`` opens now,
+    when ``get_variable`` in it returns the stored variables as they are (reuse on, no custom
+    getter, no partitioner); else None."""
+    scope = _scope_store().current_scope
+    if not ((scope._reuse is True or scope._reuse is AUTO_REUSE)
+            and scope._custom_getter is None and scope._partitioner is None):
+        return None
+    unique = _get_unique_variable_scope(default_name)
+    return scope._name + "/" + unique if scope._name else unique
+
+
+def _mark_unique_scope(default_name, full_name):
+    """Leave what entering and leaving ``variable_scope(None, default_name)`` leaves behind,
+    without entering it: its name scope and its variable scope ``full_name`` (from
+    ``_next_reusing_scope``) marked used."""
+    graph = get_default_graph()
+    _validate_scope_name(default_name, nested=bool(graph._thread.name_stack))
+    graph.unique_name(default_name)
+    _scope_store(graph).open_and_close(full_name)
 
 
 class _pure_variable_scope:  # noqa: N801 - TF's name
