@@ -1,16 +1,19 @@
 """One training step (forward, backward, optimizer update, batch-norm statistics): scopevar
 vs the same network and update rule in plain torch vs TF compat.v1 graph mode.
 
-Run: ``.venv/bin/python benchmarks/bench_train.py [runs] [threads]``.  TensorFlow runs in a
+Run: ``.venv/bin/python benchmarks/bench_train.py [runs] [threads] [--default-malloc]``.  TensorFlow runs in a
 subprocess (the test oracle's runner); ratios are printed from timings taken in this one run,
 best of ``runs`` (default 5) after a warm-up step; the scopevar and torch steps alternate.
 Every side uses ``threads`` threads (default: torch's default; TF's intra- and inter-op pools
 are set to it).  glibc's malloc keeps freed memory in this process (``steady_heap``), so that
-neither side pays page faults for the other's leftovers.
+neither side pays page faults for the other's leftovers; ``--default-malloc`` leaves glibc's
+defaults (what a user gets).
 
 * the demo network (``scopevar.demo.residual_network``: ``tf.layers`` in a ``make_template``,
   batch 64 of 8x8x1), Adam (lr 0.01): scopevar ``sess.run(train_op)`` of
-  ``minimize(loss_fn)``; torch: the same layers as ``nn.Module``s, ``torch.optim.Adam`` (the
+  ``minimize(loss_fn)``; torch: the same function as ``nn.Module``s (TF's ``SAME`` padding,
+  asymmetric for the stride-2 3x3 convolutions, as timm's ``Conv2dSame``; TF's initial values,
+  checked first: same logits), ``torch.optim.Adam`` (the
   same rule but for where epsilon goes: TF adds it to ``sqrt(v)``, torch to
   ``sqrt(v / (1 - beta2^t))``); TF: the same ``residual_network`` source run on TensorFlow.
   Timed over blocks of ``STEPS`` steps.
@@ -97,23 +100,45 @@ def tensorflow(runs):
     return json.loads(run_tf_script(head + DEMO_SOURCE + TF_PROGRAM).strip().splitlines()[-1])
 
 
+class SameConv2d(nn.Conv2d):
+    """A bias-free ``Conv2d`` with TF's ``SAME`` padding, as torch ports of TF models write it
+    (timm's ``Conv2dSame``): the conv's own padding where TF pads evenly, else an explicit
+    ``F.pad`` with the extra row / column at the bottom / right."""
+
+    def __init__(self, cin, cout, k, stride):
+        even = stride == 1 and k % 2 == 1
+        super().__init__(cin, cout, k, stride, k // 2 if even else 0, bias=False)
+        self.even = even
+
+    def forward(self, x):
+        if not self.even:
+            pads = []
+            for size in (x.shape[3], x.shape[2]):
+                total = max((-(-size // self.stride[0]) - 1) * self.stride[0]
+                            + self.kernel_size[0] - size, 0)
+                pads += [total // 2, total - total // 2]
+            x = F.pad(x, pads)
+        return super().forward(x)
+
+
 class DemoNet(nn.Module):
-    """``scopevar.demo.residual_network`` in ``torch.nn``: 3x3 stem, three residual blocks
-    (1x1 projection shortcuts where the shape changes), global average pool, dense."""
+    """``scopevar.demo.residual_network`` in ``torch.nn``, the same function: 3x3 stem, three
+    residual blocks (1x1 projection shortcuts where the shape changes; modules registered in
+    the order TF creates the variables), global average pool, dense."""
 
     def __init__(self):
         super().__init__()
 
         def conv_bn(cin, cout, k, stride):
-            return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
+            return nn.Sequential(SameConv2d(cin, cout, k, stride),
                                  nn.BatchNorm2d(cout, 1e-3, 1 - demo.BN_MOMENTUM))
         self.stem = conv_bn(1, demo.FILTERS[0], 3, 1)
         self.blocks = nn.ModuleList()
         cin = demo.FILTERS[0]
         for f, s in zip(demo.FILTERS, demo.STRIDES):
+            shortcut = {"shortcut": conv_bn(cin, f, 1, s)} if s != 1 or cin != f else {}
             self.blocks.append(nn.ModuleDict({
-                "a": conv_bn(cin, f, 3, s), "b": conv_bn(f, f, 3, 1),
-                **({"shortcut": conv_bn(cin, f, 1, s)} if s != 1 or cin != f else {})}))
+                **shortcut, "a": conv_bn(cin, f, 3, s), "b": conv_bn(f, f, 3, 1)}))
             cin = f
         self.dense = nn.Linear(cin, 10)
 
@@ -124,15 +149,29 @@ class DemoNet(nn.Module):
             x = F.relu(b["b"](F.relu(b["a"](x))) + shortcut)
         return self.dense(x.mean((2, 3)))
 
+    def load_tf_values(self, variables):
+        """Copy the template's trainable variables (TF's creation order, HWIO kernels)."""
+        with torch.no_grad():
+            for p, v in zip(self.parameters(), variables, strict=True):
+                value = v.detach()
+                p.copy_(value.permute(3, 2, 0, 1) if value.dim() == 4 else value.T
+                        if value.dim() == 2 else value)
+        return self
+
 
 def demo_steps():
-    """``(scopevar step, torch step)``, each running ``STEPS`` training steps."""
+    """``(scopevar step, torch step)``, each running ``STEPS`` training steps, from the same
+    values (checked first: same logits)."""
     torch.manual_seed(0)
     x = torch.rand(DEMO_BATCH, 8, 8, 1)
     labels = torch.randint(0, 10, (DEMO_BATCH,))
     with tf.Graph().as_default() as graph:
         net = tf.make_template("resnet", demo.residual_network)
         net(x[:1])
+        model = DemoNet().load_tf_values(net.trainable_variables).to(
+            memory_format=torch.channels_last)
+        x_nchw = x.permute(0, 3, 1, 2)
+        torch.testing.assert_close(net(x, training=True), model(x_nchw), rtol=1e-4, atol=1e-4)
         train_op = tf.train.AdamOptimizer(0.01).minimize(
             lambda: F.cross_entropy(net(x, training=True), labels))
     sess = tf.Session()
@@ -142,9 +181,7 @@ def demo_steps():
             for _ in range(STEPS):
                 sess.run(train_op)
 
-    model = DemoNet().to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    x_nchw = x.permute(0, 3, 1, 2)
 
     def pt(_):
         for _ in range(STEPS):
@@ -197,18 +234,21 @@ def steady_heap():
 
 
 def main():
-    steady_heap()
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    if len(sys.argv) > 2:
-        torch.set_num_threads(int(sys.argv[2]))
+    args = [a for a in sys.argv[1:] if a != "--default-malloc"]
+    if len(args) == len(sys.argv) - 1:
+        steady_heap()
+    runs = int(args[0]) if args else 5
+    if len(args) > 1:
+        torch.set_num_threads(int(args[1]))
     res = {}
     for name, steps, per in (("demo", demo_steps, STEPS), ("resnet", resnet_steps, 1)):
         sv, pt = steps()
         sv(0), pt(0)
         res[name] = [t / per for t in best_each([sv, pt], runs)]
     tfr = optional(tensorflow, runs)
-    print("training step, %d threads, best of %d (ms per step); load average %s"
-          % (torch.get_num_threads(), runs, " ".join("%.2f" % a for a in os.getloadavg())))
+    print("training step, %d threads, best of %d (ms per step), %s malloc; load average %s"
+          % (torch.get_num_threads(), runs, "default" if "--default-malloc" in sys.argv
+             else "steady", " ".join("%.2f" % a for a in os.getloadavg())))
     print("| | scopevar | torch | TF v1 graph | scopevar / torch | scopevar / TF |")
     print("|---|---|---|---|---|---|")
     for name, label in (("demo", "demo network, batch %d of 8x8x1, Adam" % DEMO_BATCH),
