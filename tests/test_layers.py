@@ -246,3 +246,50 @@ def test_functional_layers_call_custom_getters_on_every_call(fresh_graph):
     x = torch.rand(2, 4, 4, 3)
     net(x), net(x), net(x)
     assert seen.count("net/conv2d/kernel") == 3
+
+
+def test_activity_regularizer_adds_a_loss_per_call():
+    """``regularizer(output) / batch size`` in REGULARIZATION_LOSSES and ``layer.losses``,
+    named in the call's scope (the TF side: tf_parity layers_activity_regularizer)."""
+    x = torch.linspace(-1, 1, 2 * 4 * 4 * 3).reshape(2, 4, 4, 3)
+    y = tf.layers.conv2d(x, 2, 3, activity_regularizer=lambda t: t.abs().sum())
+    dense = tf.layers.Dense(3, activity_regularizer=lambda t: (t * t).sum())
+    z1, z2 = dense(tf.layers.flatten(y)), dense(tf.layers.flatten(y) * 2)
+    net = tf.make_template("net", lambda x: tf.layers.dense(x, 2,
+                                                            activity_regularizer=tf.reduce_sum))
+    net(x[:, 0, 0]), net(x[:, 1, 1])
+    losses = tf.losses.get_regularization_losses()
+    assert [l.name for l in tf.get_collection_ref(tf.GraphKeys.REGULARIZATION_LOSSES)] == [
+        "conv2d/ActivityRegularizer/truediv:0", "dense/ActivityRegularizer/truediv:0",
+        "dense/ActivityRegularizer_1/truediv:0", "net/dense/ActivityRegularizer/truediv:0",
+        "net_1/dense/ActivityRegularizer/truediv:0"]
+    assert torch.equal(losses[0], y.abs().sum() / 2)
+    assert torch.equal(losses[2], (z2 * z2).sum() / 2)
+    assert [float(l) for l in dense.losses] == [float(losses[1]), float(losses[2])]
+    assert len(losses[3].shape) == 0 and not torch.equal(losses[3], losses[4])
+
+
+def test_an_optimizer_step_spends_the_activity_losses():
+    """A training loop sums each step's own activity losses: the step after them removes
+    them from REGULARIZATION_LOSSES and ``layer.losses`` (kept, the second step would
+    backpropagate the first step's spent graph); weight regularization losses stay."""
+    x = torch.rand(4, 3)
+    net = tf.make_template("net", lambda x: tf.layers.dense(
+        x, 2, activity_regularizer=lambda t: (t * t).sum(),
+        kernel_regularizer=lambda w: w.abs().sum()))
+    names = []
+
+    def loss():
+        y = net(x)
+        names.append([l.name for l in tf.get_collection_ref(tf.GraphKeys.REGULARIZATION_LOSSES)])
+        want = (y * y).sum() / 4 + net.trainable_variables[0].abs().sum()
+        torch.testing.assert_close(tf.losses.get_regularization_loss(), want)
+        return y.sum() + tf.losses.get_regularization_loss()
+
+    train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+    for _ in range(3):
+        train_op()
+    kernel = "net/dense/kernel/Regularizer/Regularizer:0"
+    assert names == [[kernel, "net%s/dense/ActivityRegularizer/truediv:0" % k]
+                     for k in ("", "_1", "_2", "_3")]       # minimize's step, then 3 runs
+    assert [l.name for l in tf.get_collection_ref(tf.GraphKeys.REGULARIZATION_LOSSES)] == [kernel]

@@ -5,6 +5,8 @@ import threading
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scopevar as tf
 from scopevar import errors
@@ -248,3 +250,48 @@ def test_threads_racing_on_one_name_share_one_variable():
         t.join()
     assert all(a is b for i in range(8) for a, b in zip(out[0], out[i]))
     assert [v.name for v in g.get_collection("variables")] == ["race/w%d:0" % j for j in range(100)]
+
+
+def _tf_unique_name(used, name, mark):
+    """TF's ``Graph.unique_name`` at the root, as TF writes it (every name stored)."""
+    key = name.lower()
+    i = used.get(key, 0)
+    if mark:
+        used[key] = i + 1
+    if i > 0:
+        base = key
+        while key in used:
+            key = "%s_%d" % (base, i)
+            i += 1
+        if mark:
+            used[key] = 1
+        name = "%s_%d" % (name, i - 1)
+    return name
+
+
+_NAMES = ["a", "A", "a_1", "a_2", "A_3", "a_1_1", "a_01", "a_0", "b", "b_1", "_1", "",
+          "t", "t_1", "t_2", "T_3", "t_1/a", "t_2/a_1", "t/b", "t_3/a/b"]
+_OPS = st.one_of(st.tuples(st.sampled_from(_NAMES), st.booleans()),
+                 st.lists(st.sampled_from(["a", "a_1", "b", "t", "T"]), max_size=4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_OPS, max_size=30))
+def test_unique_names_equal_tfs_though_closed_scopes_forget_theirs(ops):
+    """A list of names is a template-like call: a fresh scope ``t``, these names uniquified
+    in it, then its names forgotten (``Graph._forget_names``).  Every name given and peeked
+    afterwards, in or under the closed scopes too, is TF's (``_tf_unique_name``)."""
+    g, used = tf.Graph(), {}
+    with g.as_default():
+        for op in ops:
+            if isinstance(op, tuple):
+                assert g.unique_name(*op) == _tf_unique_name(used, *op)
+                continue
+            mark = g._names_mark()
+            with g.name_scope("t") as scope:
+                assert scope == _tf_unique_name(used, "t", True) + "/"
+                for name in op:
+                    assert g.unique_name(name) == _tf_unique_name(used, scope + name, True)
+            g._forget_names(scope[:-1], mark)
+        assert [g.unique_name(n, False) for n in _NAMES] == [_tf_unique_name(used, n, False)
+                                                              for n in _NAMES]

@@ -44,6 +44,39 @@ def test_name_scopes_and_unique_scopes():
     assert t4.variable_scope_name == "chosen"
 
 
+def test_calls_in_a_loop_cost_no_names_and_names_stay_tfs():
+    """Each call forgets the names under its own scope, so N calls keep the graph's name
+    tables the same size; names asked later under a finished call's scope are TF's (the TF
+    side is tests/tf_parity/test_layers_parity.py::template_loop_names)."""
+    inner = tf.make_template("block", lambda x: tf.layers.dense(x, 3))
+    seen = []
+
+    def f(x):
+        seen.append(tf.get_default_graph().get_name_scope())
+        return inner(tf.layers.dense(tf.layers.dense(x, 3), 3))
+    net, g, x = tf.make_template("net", f), tf.get_default_graph(), torch.ones(2, 4)
+    sizes = []
+    for n in (5, 50, 300):
+        while len(seen) < n:
+            net(x)
+        sizes.append((len(g._names_in_use), len(g._closed), sum(map(len, g._closed.values()))))
+    assert sizes[0] == sizes[1] == sizes[2]
+    assert seen[:3] == ["net", "net_1", "net_2"] and seen[-1] == "net_299"
+    scopes = []
+    for name in ("net", "net_7", "net_7/dense", "net_7/block/"):
+        with tf.name_scope(name) as s:
+            scopes.append(s)
+    with tf.name_scope("net_8/"):
+        for name in ("dense", "block", "other"):
+            with tf.name_scope(name) as s:
+                scopes.append(s)
+    with tf.name_scope("net_9/block/"), tf.name_scope("dense") as s:
+        scopes.append(s)
+    assert scopes == ["net_300/", "net_7_1/", "net_7/dense_2/", "net_7/block/", "net_8/dense_2/",
+                      "net_8/block_1/", "net_8/other/", "net_9/block/dense_1/"]
+    assert tf.Variable(1.0, name="net_5/dense_1", trainable=False).name == "net_5/dense_1_1:0"
+
+
 def test_new_trainable_variable_on_later_call_is_an_error():
     def f(x):
         return x * tf.Variable(1.0, name="v")

@@ -13,6 +13,7 @@ the variable store and the random seeds are shared by all threads using the grap
 ('a/', 'a_1/')
 """
 import contextlib
+import itertools
 import re
 import threading
 
@@ -71,6 +72,7 @@ class _ThreadState(threading.local):
         self.scope_store = None        # variable_scope's store, created on first use
         self.device_stack = []         # device specs and device functions, innermost last
         self.creator_stack = []        # variable creators, innermost last
+        self.closes = 0                # name scopes this thread closed (_forget_names)
 
 
 class Graph:
@@ -79,6 +81,8 @@ class Graph:
     def __init__(self):
         self._collections = {}
         self._names_in_use = {}
+        self._closed = {}              # closed name scopes: base -> [[first j, last j, names]]
+        self._closes = 0               # name scopes all threads closed
         self._lock = threading.RLock()
         self._thread = _ThreadState()
         self.seed = None               # the graph-level seed (set_random_seed)
@@ -157,25 +161,105 @@ class Graph:
         skipping suffixes already taken explicitly.
         """
         stack = self._thread.name_stack
-        return self._unique_name(stack + "/" + name if stack else name, mark_as_used)
+        if "/" in name:
+            return self._unique_name(stack + "/" + name if stack else name, mark_as_used)
+        return self._uniquify(stack + "/" + name if stack else name, mark_as_used)
 
     def _unique_name(self, name, mark_as_used=True):
         """``unique_name`` of a full name (the current name scope not prepended)."""
+        self._reopen(name)
+        return self._uniquify(name, mark_as_used)
+
+    def _uniquify(self, name, mark_as_used=True):
+        """``_unique_name`` of a name in an open scope (nothing under it was forgotten).
+
+        TF's table ``{name: times given}`` less the entries it implies: uniquifying ``v``
+        the i-th time marks ``v_i`` (or the next free suffix) used once, so ``v_j`` with
+        ``0 < j < count(v)`` is in use once unless stored (``_implied``)."""
         key = name.lower()
         with self._lock:
             used = self._names_in_use
-            i = used.get(key, 0)
+            i = used.get(key)
+            if i is None:
+                i = _implied(used, key) if key[-1:].isdigit() else 0
             if mark_as_used:
                 used[key] = i + 1
             if i > 0:
-                base = key
-                while key in used:
-                    key = "%s_%d" % (base, i)
-                    i += 1
-                if mark_as_used:
-                    used[key] = 1
-                name = "%s_%d" % (name, i - 1)
+                j = i
+                while "%s_%d" % (key, j) in used:   # v_j, j >= count(v), is never implied
+                    j += 1
+                if mark_as_used and j > i:
+                    used["%s_%d" % (key, j)] = 1
+                name = "%s_%d" % (name, j)
         return name
+
+    # -- forgetting the names of closed scopes (a template's calls) ---------------------------
+
+    def _names_mark(self):
+        """Where the names recorded from now on begin, for ``_forget_names``."""
+        return len(self._names_in_use), len(self._closed), self._closes, self._thread.closes
+
+    def _forget_names(self, scope, mark):
+        """Forget the names recorded under the name scope ``scope`` (fresh at ``mark``, now
+        closed for good: it is never made again), and the records of closed scopes in it.
+
+        Only a name asked under ``scope/`` could see them: re-entering it by string, a name
+        with a ``/`` that reaches into it, a variable's full name.  Those paths call
+        ``_reopen`` first, which puts them back, so every name given stays TF's.  Calls that
+        leave the same names under consecutive scopes ``net_3``, ``net_4``, ... share one
+        record ``[3, 4, names]``: a training loop's template calls cost O(1) memory.  Skipped
+        when another thread closed a scope meanwhile (the names added since ``mark`` are
+        then not all of this block's).  Not TF's: names asked by another thread that
+        re-entered ``scope/`` by string while the block ran and is still in it."""
+        n, m, closes, mine = mark
+        thread = self._thread
+        with self._lock:
+            if self._closes - closes != thread.closes - mine:
+                return
+            self._closes += 1
+            thread.closes += 1
+            key = scope.lower()
+            used, closed = self._names_in_use, self._closed
+            names = (_pop_under(used, len(used) - n, key + "/"),
+                     _pop_under(closed, len(closed) - m, key + "/") if len(closed) > m else {})
+            base, j = _split(key)
+            records = closed.setdefault(base, [])
+            for r in records[-2:]:              # calls that alternate share their two tables
+                if r[2] == names:
+                    names = r[2]
+            if records and records[-1][1] == j - 1 and records[-1][2] is names:
+                records[-1][1] = j
+            else:
+                records.append([j, j, names])
+
+    def _reopen(self, name):
+        """Put back what ``_forget_names`` forgot of the scopes ``name`` is or is under: call
+        it before asking names under a scope entered by its full string."""
+        if not self._closed:
+            return
+        key = name.lower()
+        end = key.find("/")
+        while end != -1:
+            self._reopen_scope(key[:end])
+            end = key.find("/", end + 1)
+        self._reopen_scope(key)
+
+    def _reopen_scope(self, key):
+        base, j = _split(key)
+        with self._lock:
+            records = self._closed.get(base)
+            for n, r in enumerate(records or ()):
+                if r[0] <= j <= r[1]:
+                    break
+            else:
+                return
+            records[n:n + 1] = [x for x in ([r[0], j - 1, r[2]], [j + 1, r[1], r[2]])
+                                if x[0] <= x[1]]
+            names, closed = r[2]
+            for rest, count in names.items():
+                self._names_in_use[key + "/" + rest] = count
+            for rest, inner in closed.items():
+                self._closed.setdefault(key + "/" + rest, []).extend(list(x) for x in inner)
 
     def name_scope(self, name):
         """Enter a name scope (see ``scopevar.name_scope``); gives the scope string."""
@@ -214,11 +298,15 @@ class _NameScope:
         old = self._old = thread.name_stack
         name = self._name
         if name:
+            graph = self._graph
             _validate_scope_name(name, nested=bool(old))
             if name[-1] == "/":
                 new, returned = name[:-1], name
+                if graph._closed and new != old:
+                    graph._reopen(new)
             else:
-                new = self._graph._unique_name(old + "/" + name if old else name)
+                full = old + "/" + name if old else name
+                new = graph._unique_name(full) if "/" in name else graph._uniquify(full)
                 returned = new + "/"
         else:
             new = returned = ""
@@ -249,6 +337,32 @@ def _validate_scope_name(name, nested):
     if len(valid) >= 65536:                # bounded, whatever the number of names
         valid.clear()
     valid.add(name)
+
+
+def _split(key):
+    """``v_j`` (j a plain positive decimal) as ``(v, j)``; any other name as ``(name, 0)``."""
+    base, sep, j = key.rpartition("_")
+    if sep and j.isdecimal() and j.isascii() and j[0] != "0":
+        return base, int(j)
+    return key, 0
+
+
+def _implied(used, key):
+    """How often TF's table has given ``key`` when it is not stored: once if it is ``v_j``
+    with ``0 < j < count(v)`` (uniquifying ``v`` the j-th time marked ``v_j`` or found it
+    taken), else never."""
+    base, j = _split(key)
+    return 1 if 0 < j < used.get(base, 0) else 0
+
+
+def _pop_under(table, count, prefix):
+    """Remove the keys starting with ``prefix`` among the last ``count`` keys of ``table``
+    (insertion order); returns them as ``{key less prefix: value}``."""
+    popped, n = {}, len(prefix)
+    for k in list(itertools.islice(reversed(table), max(count, 0))):
+        if k.startswith(prefix):
+            popped[k[n:]] = table.pop(k)
+    return popped
 
 
 def _evaluate(item):

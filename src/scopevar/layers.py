@@ -18,9 +18,10 @@ import torch
 from . import dtypes, nn
 from .constant_op import convert_to_tensor
 from .errors import LayerArgumentError
-from .graph import get_default_graph
+from .graph import GraphKeys, get_default_graph
 from .initializers import ones_initializer, zeros_initializer
 from .math_ops import tensordot
+from .regularizers import _ActivityLoss
 from .variable_scope import (_mark_unique_scope, _next_reusing_scope, get_variable,
                              variable_scope)
 
@@ -74,12 +75,17 @@ class Layer:
     """Base of the ``tf.layers`` classes: scope on the first call, variables built once."""
 
     def __init__(self, trainable=True, name=None, dtype=None, _reuse=None, _scope=None,
-                 **kwargs):
+                 activity_regularizer=None, **kwargs):
         self.trainable = trainable
+        self.activity_regularizer = activity_regularizer
+        self._losses = []
         self._base_name = name or _snake(type(self).__name__)
         self._given_name = name
         self.name = name or _layer_name(get_default_graph(), self._base_name)
         self._reuse = _reuse
+        if _scope:          # TF captures a given scope now, entering its name scope (fc_1/)
+            with variable_scope(_scope) as sc:
+                _scope = sc
         self._scope = _scope
         self.dtype = None if dtype is None else dtypes.as_dtype(dtype)
         self.built = False
@@ -117,6 +123,12 @@ class Layer:
 
     non_trainable_weights = non_trainable_variables
 
+    @property
+    def losses(self):
+        """The activity regularization losses of this layer's calls (``activity_regularizer``)
+        since the last optimizer step."""
+        return [item() for item in self._losses if not item.spent]
+
     def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
                    trainable=True, **kwargs):
         v = get_variable(name, shape=shape, dtype=dtype or self.dtype, initializer=initializer,
@@ -125,6 +137,12 @@ class Layer:
         return v
 
     def __call__(self, inputs, *args, **kwargs):
+        return self._call_in(None, inputs, *args, **kwargs)
+
+    apply = __call__
+
+    def _call_in(self, name_scope, inputs, *args, **kwargs):
+        """``__call__`` whose ops are named in ``name_scope`` (default: the layer's own)."""
         x = convert_to_tensor(inputs)
         if not self.built:
             if self.dtype is None:
@@ -143,9 +161,24 @@ class Layer:
                 with variable_scope(self._scope, reuse=self._reuse, auxiliary_name_scope=False):
                     self.build(x.shape)
             self.built = True
-        return self.call(x, *args, **kwargs)
+        y = self.call(x, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._regularize_activity(y, name_scope)
+        return y
 
-    apply = __call__
+    def _regularize_activity(self, y, name_scope):
+        """TF's activity regularization: ``activity_regularizer(y) / batch size`` in
+        ``<layer scope>/ActivityRegularizer/``, added to ``REGULARIZATION_LOSSES`` and
+        ``losses`` on each call, as TF1's graph mode does; the next optimizer step spends
+        them (they leave both), so a training loop sums each step's own losses."""
+        graph = get_default_graph()
+        with graph.name_scope(name_scope or self._scope.original_name_scope), \
+                graph.name_scope("ActivityRegularizer") as ns:
+            loss = convert_to_tensor(self.activity_regularizer(y))
+        item = _ActivityLoss(ns + "truediv:0", loss / torch.tensor(
+            y.shape[0], dtype=loss.dtype, device=loss.device))
+        self._losses = [kept for kept in self._losses if not kept.spent] + [item]
+        graph.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, item)
 
 
 def _activate(y, activation):
@@ -161,7 +194,8 @@ class Conv2D(Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
                  **kwargs):
-        super().__init__(trainable=trainable, name=name, **kwargs)
+        super().__init__(trainable=trainable, name=name,
+                         activity_regularizer=activity_regularizer, **kwargs)
         self.filters = int(filters)
         self.kernel_size = _pair(kernel_size, "kernel_size")
         self.strides = _pair(strides, "strides")
@@ -222,7 +256,8 @@ class Dense(Layer):
                  bias_initializer=zeros_initializer(), kernel_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
                  bias_constraint=None, trainable=True, name=None, **kwargs):
-        super().__init__(trainable=trainable, name=name, **kwargs)
+        super().__init__(trainable=trainable, name=name,
+                         activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units)
         self.activation, self.use_bias = activation, use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
@@ -492,8 +527,8 @@ def _functional(cls, args, call=()):
             layer = key = None
         if layer is not None:
             _layer_name(graph, base)
-            _mark_unique_scope(base, full)
-            return layer(inputs, **call_args)
+            scope = _mark_unique_scope(base, full)
+            return layer._call_in(scope + "/", inputs, **call_args)
     layer = cls(**args)
     y = layer(inputs, **call_args)
     if key is not None:

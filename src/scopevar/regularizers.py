@@ -99,6 +99,31 @@ class _LazyLoss:
         return "<regularization loss %r>" % self.name
 
 
+class _ActivityLoss(_LazyLoss):
+    """A layer call's activity regularization loss (a value, not recomputed): spent by the
+    optimizer step after it (:func:`spend_activity_losses`)."""
+
+    __slots__ = ("spent",)
+
+    def __init__(self, name, value):
+        super().__init__(name, lambda: value)
+        self.spent = False
+
+
+def spend_activity_losses(graph):
+    """Drop the activity losses from ``graph``'s ``REGULARIZATION_LOSSES``: an optimizer step
+    has backpropagated the forward passes that made them.  (TF1 builds a graph once and its
+    collection keeps one loss per layer call; an eager loop calls the layers every step, and
+    keeping the spent losses would grow the collection and backpropagate them again.)"""
+    with graph._lock:
+        items = graph._collections.get(GraphKeys.REGULARIZATION_LOSSES)
+        if items and any(isinstance(item, _ActivityLoss) for item in items):
+            for item in items:
+                if isinstance(item, _ActivityLoss):
+                    item.spent = True
+            items[:] = [item for item in items if not isinstance(item, _ActivityLoss)]
+
+
 def _op_name(regularizer):
     name = getattr(regularizer, "op_name", None) or getattr(regularizer, "__name__", "")
     return name if name and name.isidentifier() and name != "<lambda>" else "Regularizer"

@@ -13,7 +13,9 @@ shared by every later call — and a ``torch.nn.Module`` whose parameters are th
 The first call opens ``variable_scope(unique_name_ or a unique scope named name_)`` and
 remembers the scope object; later calls re-enter that object with ``reuse=True`` (the name
 scope is uniquified each time, ``dense_1/``, as TF does).  A later call that creates a
-trainable variable is an error, as in TF.
+trainable variable is an error, as in TF.  The names recorded under such a call's own name
+scope are forgotten when it returns and put back if a name under it is ever asked again
+(``Graph._forget_names``): a training loop's calls cost no memory per step.
 
 As a module: ``parameters()`` / ``state_dict()`` hold the template's global variables keyed
 by their TF names (``dense/w``), ``load_state_dict`` takes the same keys, ``.to(device)``
@@ -89,15 +91,23 @@ class Template(torch.nn.Module):
         return result
 
     def forward(self, *args, **kwargs):
-        if self._variable_scope is not None:
-            getter = self._swap_getter if self._swapped() else None
-            with variable_scope(self._variable_scope, reuse=self._variables_created or None,
-                                custom_getter=getter):
+        vs = self._variable_scope
+        if vs is None:
+            with variable_scope(self._unique_name, self._name,
+                                custom_getter=self._custom_getter) as vs:
+                self._variable_scope = vs
                 return self._call_func(args, kwargs)
-        with variable_scope(self._unique_name, self._name,
-                            custom_getter=self._custom_getter) as vs:
-            self._variable_scope = vs
-            return self._call_func(args, kwargs)
+        graph = get_default_graph()
+        mark, scope = graph._names_mark(), None
+        getter = self._swap_getter if self._swapped() else None
+        try:
+            with variable_scope(vs, reuse=self._variables_created or None, custom_getter=getter):
+                if vs.name.rpartition("/")[2]:      # then the name scope is a fresh one
+                    scope = graph.get_name_scope()
+                return self._call_func(args, kwargs)
+        finally:
+            if scope is not None:
+                graph._forget_names(scope, mark)
 
     def _sync_parameters(self):
         self._own = {}

@@ -806,11 +806,12 @@ def _next_reusing_scope(default_name):
 def _mark_unique_scope(default_name, full_name):
     """Leave what entering and leaving ``variable_scope(None, default_name)`` leaves behind,
     without entering it: its name scope and its variable scope ``full_name`` (from
-    ``_next_reusing_scope``) marked used."""
+    ``_next_reusing_scope``) marked used.  Returns the name scope (without ``/``)."""
     graph = get_default_graph()
     _validate_scope_name(default_name, nested=bool(graph._thread.name_stack))
-    graph.unique_name(default_name)
+    name_scope = graph.unique_name(default_name)
     _scope_store(graph).open_and_close(full_name)
+    return name_scope
 
 
 class _pure_variable_scope:  # noqa: N801 - TF's name

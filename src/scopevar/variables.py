@@ -411,7 +411,11 @@ def _create(cls, initial_value=None, trainable=None, collections=None, validate_
     name = name or "Variable"
     stack = thread.name_stack
     _validate_scope_name(name, nested=bool(stack))
-    op_name = name[:-1] if name[-1] == "/" else graph.unique_name(name)
+    if name[-1] == "/":
+        op_name = name[:-1]
+        graph._reopen(op_name)      # its initializer's names go under it
+    else:
+        op_name = graph.unique_name(name)
     tf_device, torch_device = _device.placement(op_name) if thread.device_stack else ("", None)
     if callable(initial_value):
         seeds = []

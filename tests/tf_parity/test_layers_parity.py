@@ -189,6 +189,77 @@ out["drop"] = ev(slim.dropout(x, 0.3, is_training=False))
 out["softmax"] = ev(slim.softmax(slim.flatten(x)))
 """)
 
+# -- activity_regularizer: regularizer(output) / batch size per call, in REGULARIZATION_LOSSES --
+
+values("layers_activity_regularizer", X + """
+k = tf.constant_initializer(np.linspace(-1, 1, 3 * 3 * 3 * 4).reshape(3, 3, 3, 4))
+reg = slim.l2_regularizer(0.1)
+a = tf.layers.conv2d(x, 4, 3, kernel_initializer=k, activity_regularizer=reg)
+d = tf.layers.Dense(3, kernel_initializer=tf.constant_initializer(0.05),
+                    activity_regularizer=slim.l1_regularizer(0.2))
+f = tf.layers.flatten(a)
+y1 = d(f); y2 = d(f * 2.)
+c = tf.layers.Conv2D(2, 1, activity_regularizer=reg, kernel_initializer=tf.ones_initializer())
+z = c(x)
+def net(x):
+    k2 = tf.constant_initializer(np.linspace(-1, 1, 54).reshape(3, 3, 3, 2))
+    y = tf.layers.conv2d(x, 2, 3, kernel_initializer=k2, activity_regularizer=reg)
+    return tf.layers.dense(tf.layers.flatten(y), 2, kernel_initializer=tf.constant_initializer(0.1),
+                           activity_regularizer=lambda t: tf.reduce_sum(tf.abs(t)))
+t = tf.make_template("net", net)
+t(x); t(x * 3.)
+c3 = tf.constant_initializer(0.3)
+e1 = tf.layers.dense(x, 2, name="fc", kernel_initializer=c3, activity_regularizer=reg)
+e2 = tf.layers.dense(x * 2., 2, name="fc", reuse=True, activity_regularizer=reg)
+with tf.variable_scope("s", reuse=tf.AUTO_REUSE):
+    e3 = tf.layers.dense(x, 2, name="fc", kernel_initializer=c3, activity_regularizer=reg)
+    e4 = tf.layers.dense(x, 2, name="fc", activity_regularizer=reg)
+with tf.name_scope("fc") as s1, tf.name_scope("s/fc") as s2:
+    out["scopes"] = [s1, s2]
+out["losses"] = ev(tf.losses.get_regularization_losses())
+out["total"] = ev(tf.losses.get_regularization_loss())
+out["layer"] = [ev(d.losses), len(c.losses)]
+""")
+
+# -- make_template called in a loop: the names each call sees and leaves (scopevar forgets the
+# names under a finished call's scope and puts them back when asked) --------------------------
+
+names("template_loop_names", """
+out["ns"] = []
+def block(x):
+    out["ns"].append(tf.get_default_graph().get_name_scope())
+    return tf.layers.dense(x, 3)
+inner = tf.make_template("block", block)
+def f(x):
+    out["ns"].append(tf.get_default_graph().get_name_scope())
+    y = tf.layers.dense(tf.layers.dense(x, 3), 3)
+    with tf.name_scope("inner") as s:
+        out["ns"].append(s)
+    out["ns"].append(tf.Variable(1.0, name="v", trainable=False).name)
+    return inner(inner(y))
+net = tf.make_template("net", f)
+x = tf.ones([2, 4])
+for _ in range(5):
+    net(x)
+scopes = []
+for name in ["net", "net_2", "net_2/dense", "Net_4", "net_3/dense_1", "net_1/block_1",
+             "net_1/block_1/dense", "block"]:
+    with tf.name_scope(name) as s:
+        scopes.append(s)
+for name in ["net_1/", "net_4/block_1/"]:
+    with tf.name_scope(name):
+        with tf.name_scope("dense") as s:
+            scopes.append(s)
+        with tf.name_scope("inner") as s:
+            scopes.append(s)
+out["scopes"] = scopes
+out["vars"] = [tf.Variable(1.0, name="net_3/dense_1", trainable=False).name,
+               tf.Variable(1.0, name="net_0", trainable=False).name]
+with tf.variable_scope("net_2"):
+    out["vars"].append(tf.get_variable("dense", [1]).name)
+out["last"] = [[int(d) for d in net(x).shape], out["ns"][-4:]]
+""")
+
 # -- the seed-002 residual network ----------------------------------------------------------------
 
 names("seed002_residual_network", """

@@ -30,6 +30,7 @@ import torch
 from ..errors import (GradientShapeError, GradientTypeError, NoGradientsError, OpTypeError,
                       OptimizerArgumentError, SessionError)
 from ..graph import GraphKeys, get_default_graph
+from ..regularizers import spend_activity_losses
 from ..variables import PartitionedVariable, Variable, _Op
 
 __all__ = ["Optimizer", "GradientDescentOptimizer", "MomentumOptimizer", "AdamOptimizer",
@@ -230,6 +231,7 @@ class Optimizer:
                     v.copy_(v.constraint(v))
             if global_step is not None:
                 global_step.add_(1)
+        spend_activity_losses(get_default_graph())
         return _Op(name or self._name, lambda: None)
 
     # -- slots ------------------------------------------------------------------------------
