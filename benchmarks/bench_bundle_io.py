@@ -6,7 +6,7 @@ checkpoint 1 GB (the variable set N times, under ``copy<i>/``), timed over 2 run
 it writes about 8 GB.
 
 Measures, on the 267 float32 variables of TF-Slim's ``resnet_v1_50`` (102 MB):
-* write: ``BundleWriter`` (temp file, fsync, rename; CRC32C) vs ``torch.save`` and
+* write: ``BundleWriter`` in a ``batch`` (temp file, fsync, rename; CRC32C) vs ``torch.save`` and
   ``safetensors.torch.save_file`` (neither fsyncs nor checksums);
 * read: every tensor (``BundleReader.get`` maps large ones without copying) vs
   ``torch.load(weights_only=True)`` and ``safetensors.torch.load_file``;
@@ -35,7 +35,7 @@ SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shap
 
 
 def bundle_save(prefix, tensors, sync=True):
-    with BundleWriter(prefix, sync=sync) as writer:
+    with BundleWriter(prefix, sync=sync) as writer, writer.batch():
         for name, value in tensors.items():
             writer.add(name, value)
 

@@ -9,13 +9,13 @@ The variables are TF-Slim's ``resnet_v1_50`` (267 float32 tensors, 25.6M values,
   state file), the same with ``Saver(sync=False)`` (no fsync, as TF), TF's ``Saver.save``
   (``write_meta_graph=False``; no fsync), ``torch.save`` and ``safetensors.torch.save_file`` of
   the ``{name: tensor}`` dict (neither fsyncs nor checksums), and the floors: the same bytes
-  written to one file with plain Python (its blocks reserved first), fsynced (the disk's
-  limit for the durable default) or not (the page cache's, for ``sync=False``), deleting an
-  old file as the others do.  Each save writes a new prefix (``global_step``) and deletes
-  the previous checkpoint within the timed call: both Savers (``max_to_keep=1``) do it in
-  ``save``, the others' timed runs remove the file of 5 runs before.  scopevar unlinks at
-  once but leaves the freeing of the old file's blocks (milliseconds for 100 MB on ext4) to
-  a background thread, so its save may beat "floor: write", which frees inline;
+  written to one file with the fewest system calls (one ``fallocate``, one ``pwritev``; no
+  checksum), fsynced (the disk's limit for the durable default) or not (the page cache's, for
+  ``sync=False``).  Each save writes a new prefix (``global_step``) and deletes the previous
+  checkpoint within the timed call: both Savers (``max_to_keep=1``) do it in ``save``, the
+  others' timed runs remove the previous run's file as scopevar does (``files.remove``:
+  unlinked at once, its blocks freed by a background thread; inline, the freeing of a 100 MB
+  file already on disk waits about 50 ms on this VM's discarding ext4);
 * restore into the existing variables: ``Saver.restore`` (CRC checked) for scopevar and TF,
   ``load`` then ``copy_`` into each tensor for torch (``weights_only=True``) and safetensors;
   scopevar's again with its cache of parsed indexes emptied first (the first restore of a
@@ -27,6 +27,9 @@ in one TensorFlow process kept between rounds), each save to a new file; the bes
 all rounds is reported.  The page cache is warm; before each contender's saves the disk is
 synced (``os.sync``), so that none is slowed by the writes (or the discards of freed blocks)
 that the one before left to the disk, e.g. scopevar's ``sync=False`` after its fsynced saves.
+Writing into the page cache costs up to 3x more in memory the VM has not used for a few
+seconds (its host takes such pages back): the first runs of a round may pay that, whichever
+the contender; the removal of the previous run's file hands its pages to the next run.
 """
 import json
 import os
@@ -40,6 +43,7 @@ from timing import best, int_option  # noqa: E402 - the sibling module of these 
 
 import scopevar as tf
 from scopevar.bundle import reader
+from scopevar.bundle.files import remove
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHAPES = os.path.join(HERE, "..", "..", "shared", "fixtures", "resnet_v1_50_shapes.json")
@@ -98,28 +102,31 @@ class TensorFlow:
 
 
 def rotating(save, pattern):
-    """Run ``i`` saves to ``pattern % i`` and deletes the file of run ``i - RUNS``, as a Saver
-    with ``max_to_keep`` does."""
+    """Run ``i`` saves to ``pattern % i`` and deletes the file of run ``i - 1``, as a Saver
+    with ``max_to_keep=1`` does (and as scopevar's: its blocks freed in the background)."""
     def run(i):
         save(pattern % i)
-        if i >= RUNS:
-            os.remove(pattern % (i - RUNS))
+        if i > 0:
+            remove(pattern % (i - 1))
     return run
 
 
 def write_bytes(tensors, sync):
-    """Save the bytes of ``tensors`` to ``path`` with plain Python: reserve the file's blocks
-    (as scopevar's writer does, tensor by tensor), write (then fsync)."""
-    size = sum(t.numel() * t.element_size() for t in tensors.values())
+    """Save the bytes of ``tensors`` to ``path`` with the fewest system calls: reserve the
+    file's blocks, write every tensor with one ``pwritev`` (then fsync)."""
+    buffers = [tensor.reshape(-1).view(torch.uint8).numpy() for tensor in tensors.values()]
+    size = sum(buffer.nbytes for buffer in buffers)
 
     def save(path):
-        with open(path, "wb") as f:
-            os.posix_fallocate(f.fileno(), 0, size)
-            for tensor in tensors.values():
-                f.write(tensor.reshape(-1).view(torch.uint8).numpy())
-            f.flush()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            os.posix_fallocate(fd, 0, size)
+            if os.pwritev(fd, buffers, 0) != size:
+                raise OSError("short write")
             if sync:
-                os.fsync(f.fileno())
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     return save
 
 

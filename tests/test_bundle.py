@@ -24,7 +24,7 @@ from scopevar.bundle import (BundleReader, BundleWriter, data_path, index_path,
 from scopevar.bundle import codec, table
 from scopevar.bundle.crc import crc32c, mask
 from scopevar.bundle.data_file import DataFile
-from scopevar.bundle.files import AtomicFile, remove
+from scopevar.bundle.files import AtomicFile, remove, write_at
 from scopevar.bundle.protos import (BundleEntryProto, BundleHeaderProto, DataType,
                                     TensorShapeProto, VersionDef)
 from scopevar.bundle.slices import slice_key, to_proto
@@ -361,21 +361,74 @@ def test_read_into_shares_large_checks_and_reads_between_threads_resumes_short_r
     assert all(torch.equal(outs[name], value) for name, value in values.items())
 
 
-def test_large_tensors_crc_computed_by_a_thread_while_written(tmp_path):
-    values, threads = {"big": torch.randn(30, 100), "small": torch.randn(3)}, []
+BATCHED = {"f16": torch.randn(3, 5).half(), "mid": torch.randn(400), "bf16": torch.randn(7).bfloat16(),
+           "i8": torch.arange(-5, 6, dtype=torch.int8), "c128": torch.randn(2, 2, dtype=torch.complex128),
+           "empty": torch.zeros(0, 4), "b": torch.tensor([True, False]), "scalar": torch.tensor(2.5),
+           "u64": torch.tensor([1, 2, 3]).to(torch.uint64), "s": np.array([b"ab", b"\xc3\xa9", b""], object),
+           "many": np.array([b"x%d" % i for i in range(50)], object), "big": torch.randn(40, 100),
+           "odd": torch.arange(3, dtype=torch.uint8), "d": torch.randn(9).double()}
 
-    def crc(data, crc=0):
-        threads.append((len(data), threading.current_thread() is threading.main_thread()))
-        return crc32c(data, crc)
-    inline = write(tmp_path / "inline", values)
-    with mock.patch("scopevar.bundle.writer.THREADED_CRC_BYTES", 1000), \
-            mock.patch("scopevar.bundle.writer.crc32c", side_effect=crc):
-        threaded = write(tmp_path / "threaded", values)
-    assert threads == [(12_000, False), (12, True)]       # big: in another thread
+
+def write_all(prefix, batched, sync=True):
+    """``BATCHED`` and pieces of a partitioned tensor, in a batch or one by one."""
+    with BundleWriter(prefix, sync=sync) as writer, \
+            writer.batch() if batched else contextlib.nullcontext():
+        for name, value in BATCHED.items():
+            writer.add(name, value)
+            if name == "s":
+                writer.add_slice("part", [10, 4], [3, 0], torch.ones(7, 4))
+        writer.add_slice("part", [10, 4], [0, 0], torch.zeros(3, 4))
+    return str(prefix)
+
+
+@pytest.mark.parametrize("group_bytes,queued_jobs", [(1000, 100), (1000, 2), (1 << 30, 100)])
+def test_a_batch_writes_the_files_one_by_one_adds_do(tmp_path, group_bytes, queued_jobs):
+    one_by_one = write_all(tmp_path / "one", batched=False)
+    writes, threads = [], set()
+
+    def recorded(fd, buffers, offset):
+        threads.add(threading.current_thread().name)
+        writes.append((offset, sum(memoryview(b).nbytes for b in buffers)))
+        return write_at(fd, buffers, offset)
+    with mock.patch("scopevar.bundle.writer.GROUP_BYTES", group_bytes), \
+            mock.patch("scopevar.bundle.writer.QUEUED_JOBS", queued_jobs), \
+            mock.patch("scopevar.bundle.writer.THREADED_BYTES", 1000), \
+            mock.patch("scopevar.bundle.files._IOV_MAX", 7), \
+            mock.patch("scopevar.bundle.files.write_at", side_effect=recorded):
+        batched = write_all(tmp_path / "batched", batched=True)
     for suffix in (".index", ".data-00000-of-00001"):
-        assert Path(inline + suffix).read_bytes() == Path(threaded + suffix).read_bytes()
-    with BundleReader(threaded) as reader:
-        assert torch.equal(reader.get("big"), values["big"])
+        assert Path(one_by_one + suffix).read_bytes() == Path(batched + suffix).read_bytes()
+    writes.sort()      # the groups, written once each, tile the file
+    assert [start for start, _ in writes] == [0] + [sum(w) for w in writes[:-1]]
+    assert sum(writes[-1]) == os.path.getsize(data_path(batched, 0, 1))
+    assert len(writes) == (1 if group_bytes > 1 << 20 else 3)
+    assert threads <= {threading.main_thread().name, "scopevar-write_0"}
+    with BundleReader(batched) as reader:
+        for name, value in BATCHED.items():
+            assert same(reader.get(name), value), name
+
+
+def test_add_takes_the_value_at_once_outside_a_batch(tmp_path):
+    small, big = torch.zeros(3), torch.zeros(300_000)      # copied; written at once
+    with BundleWriter(tmp_path / "m") as writer:
+        writer.add("small", small)
+        writer.add("big", big)
+        small += 1
+        big += 1
+    with BundleReader(tmp_path / "m") as reader:
+        assert not reader.get("small").any() and not reader.get("big").any()
+
+
+def test_write_at_goes_on_after_short_writes(tmp_path):
+    data = np.random.default_rng(0).bytes(1000)
+    buffers = [data[:10], np.frombuffer(data, np.uint8)[10:600], b"", data[600:]]
+    with mock.patch("os.pwritev", side_effect=lambda fd, bs, at: os.pwrite(fd, bytes(bs[0])[:7] or
+                                                                          bytes(bs[1])[:7], at)):
+        with AtomicFile(tmp_path / "f", sync=False) as f:
+            assert f.reserve(4) == 0 and f.reserve(1004) == 4
+            f.write_at(buffers, 4)
+            f.write_at([b"head"], 0)
+    assert (tmp_path / "f").read_bytes() == b"head" + data
 
 
 def test_synced_files_start_their_disk_writes_early(tmp_path):

@@ -1,10 +1,12 @@
 """tf.train.Saver and the checkpoint utilities: round trips, partitioning, the state file,
 max_to_keep, TF's errors (which change nothing), and every fixture TensorFlow wrote."""
+import errno
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -15,6 +17,8 @@ import torch
 import scopevar as tf
 from scopevar import errors, slim
 from scopevar.bundle import BundleReader
+from scopevar.bundle.crc import crc32c
+from scopevar.bundle.files import write_at
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "tf-checkpoints"
 DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.int8, torch.int16,
@@ -342,6 +346,53 @@ def test_failed_save_leaves_no_files(tmp_path):
     with pytest.raises(errors.UnimplementedError, match="Cannot save a tensor of dtype"):
         tf.train.Saver().save(tmp_path / "m", global_step=2)
     assert (sorted(os.listdir(tmp_path)), (tmp_path / "checkpoint").read_text()) == before
+
+
+def test_a_failed_batch_waits_for_its_jobs_and_leaves_no_files(tmp_path):
+    [tf.get_variable("v%d" % i, [300, 100]) for i in range(8)]
+    tf.Variable(torch.zeros(2, dtype=torch.float8_e4m3fn), name="z")      # saved last: fails
+    jobs = []
+
+    def slow(job):
+        def run(*args):
+            time.sleep(0.02)
+            jobs.append(time.perf_counter())
+            return job(*args)
+        return run
+    with mock.patch("scopevar.bundle.writer.GROUP_BYTES", 100_000), \
+            mock.patch("scopevar.bundle.writer.THREADED_BYTES", 100_000), \
+            mock.patch("scopevar.bundle.files.write_at", side_effect=slow(write_at)), \
+            mock.patch("scopevar.bundle.writer.crc32c", side_effect=slow(crc32c)):
+        with pytest.raises(errors.UnimplementedError, match="Cannot save a tensor of dtype"):
+            tf.train.Saver().save(tmp_path / "m")
+        failed, count = time.perf_counter(), len(jobs)
+        time.sleep(0.05)
+    assert len(jobs) == count and all(end < failed for end in jobs)   # none left running
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_failing_write_leaves_nothing_at_the_prefix(tmp_path):
+    variables = [tf.get_variable("v%d" % i, [300, 100]) for i in range(8)]     # 120 kB each
+    saver = tf.train.Saver()
+    saver.save(tmp_path / "m", global_step=1)
+    before = sorted(os.listdir(tmp_path)), (tmp_path / "checkpoint").read_text()
+    old = scramble(variables)
+    calls = []
+
+    def failing(fd, buffers, offset):       # the third group written, by either thread
+        calls.append(offset)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_at(fd, buffers, offset)
+    with mock.patch("scopevar.bundle.writer.GROUP_BYTES", 100_000), \
+            mock.patch("scopevar.bundle.writer.THREADED_BYTES", 100_000), \
+            mock.patch("scopevar.bundle.files.write_at", side_effect=failing):
+        with pytest.raises(OSError, match="No space left"):
+            saver.save(tmp_path / "m", global_step=2)
+    assert len(calls) >= 3
+    assert (sorted(os.listdir(tmp_path)), (tmp_path / "checkpoint").read_text()) == before
+    saver.restore(tf.train.latest_checkpoint(tmp_path))
+    assert all(torch.equal(var, value) for var, value in zip(variables, old))
 
 
 PEAK_MEMORY = r'''

@@ -1,7 +1,7 @@
 """Worker threads kept for the life of the process, one pool per role: starting a thread can
 cost a millisecond or more, as much as the work a save, a restore or a random op hands it.
 
->>> pool("crc").submit(sum, [1, 2]).result()
+>>> pool("write").submit(sum, [1, 2]).result()
 3
 """
 import functools

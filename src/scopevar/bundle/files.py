@@ -7,6 +7,7 @@
 """
 import contextlib
 import ctypes
+import errno
 import os
 import secrets
 
@@ -25,6 +26,7 @@ def data_path(prefix, shard_id, num_shards):
 
 WRITEBACK_BYTES = 8 << 20       # with sync, AtomicFile starts the disk writes this often
 RESERVE_BYTES = 1 << 20         # AtomicFile reserves the blocks of larger writes first
+_IOV_MAX = os.sysconf("SC_IOV_MAX") if hasattr(os, "pwritev") else 1   # buffers per pwritev
 
 
 def _libc(name, *argtypes):
@@ -49,6 +51,26 @@ def _start_writeback(fd, offset, size):
     """Start writing a byte range of a file to disk, without waiting (Linux's
     ``sync_file_range(fd, offset, size, SYNC_FILE_RANGE_WRITE)``)."""
     _sync_file_range(fd, offset, size, 2)
+
+
+def write_at(fd, buffers, offset):
+    """Write ``buffers`` (bytes or byte arrays) back to back at ``offset`` of file ``fd``, with
+    the GIL released: one ``pwritev`` per ``IOV_MAX`` buffers, resumed after a short write.
+    Returns the number of bytes written."""
+    buffers = [memoryview(buffer).cast("B") for buffer in buffers]
+    size = sum(buffer.nbytes for buffer in buffers)
+    while buffers:
+        batch = buffers[:_IOV_MAX]
+        written = os.pwritev(fd, batch, offset) if len(batch) > 1 else \
+            os.pwrite(fd, batch[0], offset)
+        if written == 0 and any(batch):
+            raise OSError(errno.EIO, "pwrite wrote nothing")
+        offset += written
+        while buffers and written >= buffers[0].nbytes:
+            written -= buffers.pop(0).nbytes
+        if written:
+            buffers[0] = buffers[0][written:]
+    return size
 
 
 def remove(path):
@@ -98,9 +120,7 @@ class AtomicFile:
         """Append ``data`` (bytes or any buffer); the blocks of a large one are reserved
         first.  With ``sync``, every ``WRITEBACK_BYTES`` the kernel is told to start writing
         the file to disk, so that the fsync of ``commit`` has less left to wait for."""
-        size = memoryview(data).nbytes
-        if size >= RESERVE_BYTES and _fallocate:
-            _fallocate(self._file.fileno(), 0, self._written, size)   # on failure: plain write
+        self._reserve_blocks(self._written, memoryview(data).nbytes)
         count = self._file.write(data)
         self._written += count
         if self.sync and self._written - self._flushed >= WRITEBACK_BYTES and _sync_file_range:
@@ -108,6 +128,24 @@ class AtomicFile:
             _start_writeback(self._file.fileno(), self._flushed, self._written - self._flushed)
             self._flushed = self._written
         return count
+
+    def reserve(self, end):
+        """Extend the file to ``end`` bytes, to fill with ``write_at`` (from any threads) before
+        ``commit`` (not mixed with ``write``); returns the offset where the range starts."""
+        start, self._written = self._written, end
+        self._reserve_blocks(start, end - start)
+        return start
+
+    def write_at(self, buffers, offset):
+        """Write ``buffers`` back to back at ``offset``, in a ``reserve``d range (from any thread:
+        the GIL is released); with ``sync``, the kernel starts writing them to disk."""
+        size = write_at(self._file.fileno(), buffers, offset)
+        if self.sync and _sync_file_range:
+            _start_writeback(self._file.fileno(), offset, size)
+
+    def _reserve_blocks(self, offset, size):
+        if size >= RESERVE_BYTES and _fallocate:
+            _fallocate(self._file.fileno(), 0, offset, size)   # on failure: plain writes
 
     def commit(self):
         self._file.flush()

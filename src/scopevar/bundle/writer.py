@@ -8,6 +8,12 @@ One process, one shard (``finish`` writes the index too):
 ...     writer.add_slice("emb", full_shape=[10, 4], offset=[0, 0], value=torch.zeros(5, 4))
 ...     writer.add_slice("emb", full_shape=[10, 4], offset=[5, 0], value=torch.ones(5, 4))
 
+Many tensors at once, written by two threads while more are added (``batch``):
+
+>>> with BundleWriter("ckpt/model.ckpt-3") as writer, writer.batch():
+...     for name in ["a", "b"]:
+...         writer.add(name, torch.zeros(1000, 1000))
+
 Several processes, one shard each; one of them writes the index once all shards are written:
 
 >>> prefix, rank, world = "ckpt/model.ckpt-2", 0, 1      # torch.distributed's, really
@@ -16,20 +22,24 @@ Several processes, one shard each; one of them writes the index once all shards 
 >>> gathered = [entries]    # torch.distributed.gather_object(entries, gathered, dst=0): bytes
 >>> if rank == 0: write_index(prefix, gathered, num_shards=world)
 """
+import contextlib
 import functools
 import os
+from concurrent.futures import wait
 from typing import NamedTuple
 
 from ..errors import CheckpointArgumentError
 from . import codec
 from .crc import crc32c, mask
-from .files import AtomicFile, data_path, index_path
+from .files import WRITEBACK_BYTES, AtomicFile, data_path, index_path
 from .protos import FORMAT_VERSION, BundleEntryProto, BundleHeaderProto, VersionDef
 from .slices import slice_key, spec, tensor_key, to_proto
 from .table import write_table
 from ..threads import pool
 
-THREADED_CRC_BYTES = 1 << 20      # a thread computes the CRC32C of larger tensors
+GROUP_BYTES = WRITEBACK_BYTES   # a batch queues the jobs of groups of this many bytes
+QUEUED_JOBS = 32                # then waits for them once this many are queued (16 groups)
+THREADED_BYTES = 1 << 20        # the kept thread takes the jobs of larger groups
 
 
 class BundleWriter:
@@ -38,7 +48,8 @@ class BundleWriter:
     Nothing is visible at ``prefix`` until ``finish()``: the data file is written under a
     temporary name, fsynced and renamed, and the index (for one shard) the same way after it.
     Each tensor starts at a multiple of its item size, so readers can map it without copying.
-    The CRC32C of a large tensor is computed by a thread while the tensor is written.
+    ``add`` takes the value at once (a small one copied, written with the next ones); within
+    ``batch()`` two threads write the values while more are added, faster.
     ``sync=False`` skips the fsyncs (see ``files.AtomicFile``).
     """
 
@@ -52,6 +63,9 @@ class BundleWriter:
         self._file = AtomicFile(data_path(self.prefix, shard_id, num_shards), sync)
         self._entries = {}
         self._position = 0
+        self._group = []             # (key, encoded value, offset, end): planned, not queued
+        self._queued = []            # (job, its future or None): writing or checksumming a group
+        self._batching = False
         self.entries = None          # what finish() returned, once it ran
 
     def add(self, name, value):
@@ -60,7 +74,7 @@ class BundleWriter:
         key = tensor_key(name)
         if key in self._entries:
             raise CheckpointArgumentError("Adding duplicate key: %s" % name)
-        self._entries[key] = self._append(codec.encode(value))
+        self._plan(key, codec.encode(value))
 
     def add_slice(self, name, full_shape, offset, value):
         """Append the piece ``value`` of the partitioned tensor ``name`` of ``full_shape``, at
@@ -88,13 +102,27 @@ class BundleWriter:
         if piece_key in self._entries:
             raise CheckpointArgumentError("Adding duplicate key: %s slice %s" % (name, spec(box)))
         full.slices.append(to_proto(box))
-        self._entries[piece_key] = self._append(encoded)
+        self._plan(piece_key, encoded)
+
+    @contextlib.contextmanager
+    def batch(self):
+        """Within the block, ``add`` and ``add_slice`` plan where each tensor goes and queue,
+        for a kept thread, the jobs of writing groups of them and computing their CRC32Cs; when
+        the block ends, this thread takes the jobs not started yet and waits for the others.
+        The values must not change before the block ends."""
+        self._batching = True
+        try:
+            yield self
+        finally:
+            self._batching = False
+        self._write_pending()
 
     def finish(self):
         """Commit the data file; for a one-shard checkpoint write the index too.
 
         Returns this shard's entries (also kept as ``self.entries``): ``{key: serialized
         BundleEntryProto}``, plain bytes to pass to ``write_index`` from any process."""
+        self._write_pending()
         self._file.commit()
         self.entries = {key: entry.serialized() if isinstance(entry, _Stored) else
                         entry.SerializeToString() for key, entry in self._entries.items()}
@@ -104,6 +132,7 @@ class BundleWriter:
 
     def abort(self):
         """Drop the temporary data file; nothing is written at the prefix."""
+        _settle(self._queued)
         self._file.discard()
 
     def __enter__(self):
@@ -115,22 +144,69 @@ class BundleWriter:
         elif self.entries is None:
             self.finish()
 
-    def _append(self, encoded):
-        offset = self._position
-        padding = -offset % _alignment(encoded)
-        if padding:
-            offset += self._file.write(bytes(padding))
-        crc = encoded.crc
-        if crc is None:         # a numeric value, one chunk: its CRC computed while it is written
-            data = encoded.chunks[0]
-            crc = pool("crc").submit(crc32c, data) if data.nbytes >= THREADED_CRC_BYTES else \
-                crc32c(data)
-        size = 0
-        for chunk in encoded.chunks:
-            size += self._file.write(chunk)
-        self._position = offset + size
-        return _Stored(encoded.dtype, encoded.shape, self.shard_id, offset, size,
-                       mask(crc if isinstance(crc, int) else crc.result()))
+    def _plan(self, key, encoded):
+        """Give the value ``encoded`` of ``key`` its place in the file (its entry, less the
+        CRC); queue its group's jobs once the group is large (at once for a large value
+        outside a batch, then run them)."""
+        offset = self._position + -self._position % _alignment(encoded)
+        self._position = offset + sum(map(len, encoded.chunks))
+        self._entries[key] = _Stored(encoded.dtype, encoded.shape, self.shard_id, offset,
+                                     self._position - offset, None)
+        small = self._position - offset < THREADED_BYTES
+        if small and not self._batching:    # copied, written with the next ones (as if buffered)
+            encoded = encoded._replace(chunks=list(map(bytes, encoded.chunks)))
+        self._group.append((key, encoded, offset, self._position))
+        if self._position - self._group[0][2] >= GROUP_BYTES or not (small or self._batching):
+            self._queue()
+            if not self._batching or len(self._queued) >= QUEUED_JOBS:
+                self._write_pending()
+
+    def _queue(self):
+        """Reserve the planned group's bytes and queue its two jobs, writing and checksumming:
+        for the kept thread if the group is large, else for this one."""
+        group, self._group = self._group, []
+        start = self._file.reserve(self._position)
+        submit = pool("write").submit if self._position - start >= THREADED_BYTES else None
+        for job in (functools.partial(self._write, start, group),
+                    functools.partial(self._checksum, group)):
+            self._queued.append((job, submit and submit(job)))
+
+    def _write_pending(self):
+        """Run every queued job: this thread takes, in order (the file is written from start
+        to end), those the kept thread has not started yet, then waits for the others."""
+        if self._group:
+            self._queue()
+        queued, self._queued = self._queued, []
+        try:
+            for job, future in queued:
+                if future is None or future.cancel():
+                    job()
+            for _, future in queued:
+                if future is not None and not future.cancelled():
+                    future.result()
+        finally:        # after a failure too: no thread is left writing to the file
+            _settle(queued)
+
+    def _write(self, position, group):
+        """Write ``group`` from ``position`` (zeros pad each value to its offset)."""
+        start, buffers = position, []
+        for _, encoded, offset, end in group:
+            if offset > position:
+                buffers.append(bytes(offset - position))
+            buffers += encoded.chunks
+            position = end
+        self._file.write_at(buffers, start)
+
+    def _checksum(self, group):
+        """Complete the entries of ``group`` with their values' CRC32Cs."""
+        for key, encoded, *_ in group:
+            crc = crc32c(encoded.chunks[0]) if encoded.crc is None else encoded.crc
+            self._entries[key] = self._entries[key]._replace(crc32c=mask(crc))
+
+
+def _settle(queued):
+    """Cancel the ``queued`` jobs not started yet; wait for the others to end."""
+    wait([future for _, future in queued if future is not None and not future.cancel()])
 
 
 def write_index(prefix, shard_entries, num_shards, *, sync=True):

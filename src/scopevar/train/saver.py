@@ -143,13 +143,14 @@ class Saver:
                    for i in range(len(shards))]
         try:
             for writer, (_, group) in zip(writers, sorted(shards.items())):
-                for name, parts in group:
-                    for var in parts:
-                        info = var._save_slice_info
-                        if info is None:
-                            writer.add(name, var)
-                        else:
-                            writer.add_slice(name, info.full_shape, info.var_offset, var)
+                with writer.batch():
+                    for name, parts in group:
+                        for var in parts:
+                            info = var._save_slice_info
+                            if info is None:
+                                writer.add(name, var)
+                            else:
+                                writer.add_slice(name, info.full_shape, info.var_offset, var)
             entries = [writer.finish() for writer in writers]
         except BaseException:
             for writer in writers:
