@@ -236,6 +236,19 @@ def test_functional_layers_in_reusing_scopes_follow_their_arguments(fresh_graph)
     assert not torch.equal(plain, relu)
 
 
+def test_functional_layers_given_sizes_as_lists_are_built_once(fresh_graph, monkeypatch):
+    built = []
+    init = tf.layers.Conv2D.__init__
+    monkeypatch.setattr(tf.layers.Conv2D, "__init__",
+                        lambda self, *a, **k: built.append(1) or init(self, *a, **k))
+    net = tf.make_template("net", lambda x, k: tf.layers.conv2d(x, 2, k, strides=[1, 1]))
+    x = torch.rand(1, 4, 4, 3)
+    outputs = [net(x, [3, 3]) for _ in range(4)]        # built by the first two calls
+    assert len(built) == 2 and all(torch.equal(outputs[0], y) for y in outputs)
+    net(x, [3, 3, 1][:2])                               # an equal list: the same layer
+    assert len(built) == 2
+
+
 def test_functional_layers_call_custom_getters_on_every_call(fresh_graph):
     seen = []
 

@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import scopevar as tf
@@ -295,3 +295,41 @@ def test_unique_names_equal_tfs_though_closed_scopes_forget_theirs(ops):
             g._forget_names(scope[:-1], mark)
         assert [g.unique_name(n, False) for n in _NAMES] == [_tf_unique_name(used, n, False)
                                                               for n in _NAMES]
+
+
+_SCOPE_OPS = st.lists(st.one_of(
+    st.tuples(st.sampled_from(["open", "close"]),
+              st.sampled_from(["a", "a/x", "a/x_1", "a/x_2", "a/x_4", "a/y", "b", "x", "x_1"])),
+    st.tuples(st.sampled_from(["query"]), st.sampled_from(["x", "a/x", "a/y", "b/x"])),
+    st.tuples(st.sampled_from(["snapshot", "restore"]), st.none())), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SCOPE_OPS)
+@example([("open", "a/x"), ("snapshot", None), ("open", "a/x_1"), ("open", "a/x_2"),
+          ("query", "a/x"), ("restore", None), ("query", "a/x")])   # a kept start undone
+def test_unique_variable_scopes_equal_tfs_flat_table(ops):
+    """Opening, closing sub-scopes, snapshots undone and unique-scope queries (whose search
+    start is kept between queries) against TF's flat ``{scope name: count}`` table."""
+    from scopevar.variable_scope import _get_unique_variable_scope, _scope_store
+    with tf.Graph().as_default():
+        store, counts, saved = _scope_store(), {}, []
+        for op, name in ops:
+            if op == "open":
+                store.open_variable_scope(name)
+                counts[name] = counts.get(name, 0) + 1
+            elif op == "close":
+                store.close_variable_subscopes(name)
+                counts = {k: n for k, n in counts.items() if not k.startswith(name + "/")}
+            elif op == "snapshot":
+                store.snapshot()
+                saved.append(dict(counts))
+            elif op == "restore" and saved:
+                store.restore()
+                counts = saved.pop()
+            elif op == "query":
+                i, free = 0, name
+                while counts.get(free, 0) > 0:
+                    i += 1
+                    free = "%s_%d" % (name, i)
+                assert _get_unique_variable_scope(name) == free

@@ -47,6 +47,8 @@ class Initializer:
 
 def _float_dtype(dtype):
     """TF's constructor check of the float-only initializers."""
+    if dtype is dtypes.float32:             # the default: checked without a call
+        return dtype
     dtype = dtypes.as_dtype(dtype)
     if not dtypes.is_floating(dtype):
         raise InitializerError("Argument `dtype` is expected to be floating point. Received: "

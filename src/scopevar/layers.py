@@ -65,7 +65,9 @@ def _channels_first(data_format):
 
 def _layer_name(graph, base):
     """Keras' per-graph object name (``dense``, ``dense_1``, ...), separate from the scope."""
-    counts = graph.__dict__.setdefault("_scopevar_layer_names", {})
+    counts = graph.__dict__.get("_scopevar_layer_names")
+    if counts is None:
+        counts = graph.__dict__["_scopevar_layer_names"] = {}
     n = counts.get(base, 0)
     counts[base] = n + 1
     return base if n == 0 else "%s_%d" % (base, n)
@@ -280,7 +282,9 @@ class Dense(Layer):
 
     def call(self, inputs):
         if inputs.dim() == 2:
-            y = torch.matmul(inputs, self.kernel.to(inputs.dtype))
+            kernel = self.kernel
+            y = torch.matmul(inputs, kernel if kernel.dtype is inputs.dtype
+                             else kernel.to(inputs.dtype))
         else:
             y = tensordot(inputs, self.kernel, [[inputs.dim() - 1], [0]])
         if self.bias is not None:
@@ -293,7 +297,10 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
     """Normalize ``x`` over all axes but ``axes``; when training, move the statistics in place
     (``moving -= (moving - batch) * (1 - momentum)``).  The fused path (one channel axis of a
     rank-4/5 input) moves the variance with the unbiased batch variance, as TF's fused op does;
-    the other path with the biased one, as ``tf.nn.moments``."""
+    the other path with the biased one, as ``tf.nn.moments``.  Where it can, the fused path lets
+    torch's kernel move them (``moving * momentum + batch * (1 - momentum)`` rounded once, where
+    TF's three ops round three times: within an ulp of TF's, whose batch statistics differ from
+    torch's by as much)."""
     rank = x.dim()
     if fused and rank in (4, 5) and axes in ([1], [rank - 1]):
         cf = axes == [1]
@@ -302,6 +309,10 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
         b = beta if beta is not None else torch.zeros(depth, dtype=x.dtype, device=x.device)
         if training and g.shape == b.shape == moving_mean.shape == (depth,):
             # nn.fused_batch_norm's training step, without the checks this layer has passed
+            if _kernel_moves(x, moving_mean, moving_variance, momentum):
+                y = nn._batch_norm(x if cf else x.movedim(-1, 1), g, b, moving_mean,
+                                   moving_variance, True, 1 - momentum, epsilon)
+                return y if cf else y.movedim(1, -1)
             mean, var = g.new_zeros(depth), g.new_zeros(depth)
             y = nn._back(nn._batch_norm(nn._nc(x, cf), g, b, mean, var, True, 1., epsilon), cf)
         else:
@@ -332,6 +343,15 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
         else:                                   # nothing autograd would record
             _move(moving, [mean, var], decay)
     return y
+
+
+def _kernel_moves(x, moving_mean, moving_variance, momentum):
+    """Whether torch's batch norm can move these statistics in place itself: plain tensors of
+    ``x``'s dtype that need no gradient, and a Python number momentum."""
+    return (type(momentum) in (float, int) and type(moving_variance) is type(moving_mean)
+            and isinstance(moving_mean, torch.Tensor)
+            and moving_mean.dtype is moving_variance.dtype is x.dtype
+            and not (moving_mean.requires_grad or moving_variance.requires_grad))
 
 
 def _move(moving, batch, decay):
@@ -487,13 +507,31 @@ class Dropout(Layer):
 
 # --- functional forms ---------------------------------------------------------------------------
 
-def _config(args):
-    """A functional layer's arguments as a key: what a reusing build ignores (initializers,
-    regularizers, constraints) only as given or not and callable or not; lists as tuples."""
-    return tuple([(v is None, callable(v)) if k in _IGNORED_ON_REUSE
-                  else tuple(v) if type(v) is list else v for k, v in args.items()])
+def _config(cls, args, call):
+    """A functional layer's arguments ``args`` (its ``locals()``, in its signature's order) as
+    a key: neither the inputs nor the call's arguments ``call``; what a reusing build ignores
+    (initializers, regularizers, constraints) only as given or not and callable or not; the
+    sizes given as lists as tuples (any other unhashable argument makes the key unhashable)."""
+    spec = _KEY_SPECS.get(cls)
+    if spec is None:
+        spec = _KEY_SPECS[cls] = ([i for i, k in enumerate(args) if k == "inputs" or k in call],
+                                  [i for i, k in enumerate(args) if k in _IGNORED_ON_REUSE],
+                                  [i for i, k in enumerate(args) if k in _SIZES])
+    values = list(args.values())
+    for i in spec[0]:
+        values[i] = None
+    for i in spec[1]:
+        v = values[i]
+        values[i] = (v is None, callable(v))
+    for i in spec[2]:
+        if type(values[i]) is list:
+            values[i] = tuple(values[i])
+    return tuple(values)
 
 
+_KEY_SPECS = {}    # layer class -> positions: left out of its key, only as given, sizes
+_SIZES = frozenset(["kernel_size", "strides", "pool_size", "dilation_rate", "axis",
+                    "noise_shape"])
 _IGNORED_ON_REUSE = frozenset(
     prefix + suffix for prefix in ("kernel", "bias", "beta", "gamma", "moving_mean",
                                    "moving_variance")
@@ -509,32 +547,37 @@ def _functional(cls, args, call=()):
     calls), the layer an earlier call built in the same scope from the same arguments and
     input shape is called again: same variables, same computation, and the same name marks
     are left (layer name, name scope, variable scope), without a new object and scope."""
+    inputs, key = args["inputs"], None
+    if args["name"] is None and not args.get("reuse") and isinstance(inputs, torch.Tensor):
+        graph = get_default_graph()
+        base = _snake(cls.__name__)
+        place = _next_reusing_scope(graph, base)
+        if place is not None:
+            key = (cls, place[0], inputs.shape, inputs.dtype, _config(cls, args, call))
+            layers = graph.__dict__.get("_scopevar_layers") or {}
+            try:
+                layer = layers.get(key)
+            except TypeError:                   # an argument that does not hash
+                layer = key = None
+            if layer is not None:
+                _layer_name(graph, base)
+                scope = _mark_unique_scope(graph, base, place)
+                y = layer.call(inputs, *map(args.__getitem__, call))
+                if layer.activity_regularizer is not None:
+                    layer._regularize_activity(y, scope + "/")
+                return y
     args = dict(args)
-    inputs = args.pop("inputs")
+    del args["inputs"]
     call_args = {k: args.pop(k) for k in call}
     if "reuse" in args:
         args["_reuse"], args["_scope"] = args.pop("reuse"), args["name"]
-    base, key = _snake(cls.__name__), None
-    plain = args["name"] is None and not args.get("_reuse") and isinstance(inputs, torch.Tensor)
-    full = _next_reusing_scope(base) if plain else None
-    if full is not None:
-        key = (cls, full, inputs.shape, inputs.dtype, _config(args))
-        graph = get_default_graph()
-        layers = graph.__dict__.setdefault("_scopevar_layers", {})
-        try:
-            layer = layers.get(key)
-        except TypeError:                       # an argument that does not hash
-            layer = key = None
-        if layer is not None:
-            _layer_name(graph, base)
-            scope = _mark_unique_scope(base, full)
-            return layer._call_in(scope + "/", inputs, **call_args)
     layer = cls(**args)
     y = layer(inputs, **call_args)
     if key is not None:
         if len(layers) >= 4096:                 # bounded, whatever the number of scopes
             layers.clear()
         layers[key] = layer
+        graph.__dict__["_scopevar_layers"] = layers
     return y
 
 

@@ -25,6 +25,7 @@ given tensors in place of the variables (``variables_dict()`` is the flat
 ``{name: variable}`` view).  Parameters are registered after the first call.
 """
 import functools
+import operator
 
 import torch
 
@@ -121,8 +122,7 @@ class Template(torch.nn.Module):
         own = getattr(self, "_own", None)
         if not own:
             return False
-        params = self._parameters
-        return any(params.get(k) is not v for k, v in own.items())
+        return not all(map(operator.is_, map(self._parameters.get, own), own.values()))
 
     name = property(lambda self: self._name)
     func = property(lambda self: self._func)

@@ -27,7 +27,7 @@ from .errors import (CustomGetterError, DtypeMismatchError, InitializerError, Pa
                      ScopeNestingError, ShapeMismatchError, VariableAlreadyExistsError,
                      VariableNotFoundError, VariableScopeArgumentError, VariableScopeTypeError)
 from .constant_op import convert_to_tensor
-from .graph import _VALID_OP_NAME, GraphKeys, _validate_scope_name, get_default_graph
+from .graph import _VALID_OP_NAME, GraphKeys, get_default_graph
 from .initializers import GlorotUniform, Initializer, Zeros
 from .random import _param
 from .regularizers import add_regularization_loss
@@ -198,16 +198,22 @@ class _ScopeStore:
         if node is not None:
             self._close(node)
 
-    def open_and_close(self, scope_name):
+    def _open_and_close(self, node):
         """Open a scope and close its sub-scopes: what entering and leaving it leaves."""
-        node = self._node(scope_name, True)
         self._open(node)
-        self._close(node)
+        if node[1]:
+            self._close(node)
 
     def _open(self, node):
         if self._journals:
             self._journals[-1].append((node, 0, node[0]))
         node[0] += 1
+
+    def _set(self, table, key, value):
+        """``table[key] = value``, undone with the innermost snapshot."""
+        if self._journals:
+            self._journals[-1].append((table, key, table.get(key, 1)))
+        table[key] = value
 
     def _close(self, node):
         if node[1]:
@@ -779,38 +785,62 @@ def _get_unique_variable_scope(prefix):
     name = current.name + "/" + prefix if current.name else prefix
     parent, sep, last = name.rpartition("/")
     node = store._node(parent, False) if sep else store._root     # counts of name's siblings
-    siblings = {} if node is None else node[1]
+    i = _free_suffix(store, {} if node is None else node[1], last)
+    return "%s_%d" % (prefix, i) if i else prefix
+
+
+def _free_suffix(store, siblings, last):
+    """0 when no sibling scope ``last`` was opened, else the first ``i`` such that no
+    ``last_i`` was.  The search starts where the last one ended, kept in ``siblings`` under
+    ``(last,)`` (no scope name is a tuple): ``last_1`` to ``last_{i-1}`` stay opened, as counts
+    only grow but for a snapshot's undoing, which undoes the kept start too."""
     if siblings.get(last, _UNOPENED)[0] == 0:
-        return prefix
-    idx = 1
-    while siblings.get("%s_%d" % (last, idx), _UNOPENED)[0] > 0:
-        idx += 1
-    return prefix + "_%d" % idx
+        return 0
+    start = i = siblings.get((last,), 1)
+    while siblings.get("%s_%d" % (last, i), _UNOPENED)[0] > 0:
+        i += 1
+    if i != start:
+        store._set(siblings, (last,), i)
+    return i
 
 
 _UNOPENED = (0, None)
 
 
-def _next_reusing_scope(default_name):
-    """The full name of the variable scope ``variable_scope(None, default_name)`` opens now,
-    when ``get_variable`` in it returns the stored variables as they are (reuse on, no custom
-    getter, no partitioner); else None."""
-    scope = _scope_store().current_scope
-    if not ((scope._reuse is True or scope._reuse is AUTO_REUSE)
-            and scope._custom_getter is None and scope._partitioner is None):
+def _next_reusing_scope(graph, default_name):
+    """Where ``variable_scope(None, default_name)`` opens now (``default_name`` without
+    ``/``: a layer's base name), when ``get_variable`` in it returns the stored variables as
+    they are (reuse on, no custom getter, no partitioner) and the current scope was opened:
+    ``(full name, the counts of its siblings, its last component)`` for
+    ``_mark_unique_scope``; else None."""
+    store = graph._thread.scope_store
+    scope = store.current_scope if store is not None else None
+    if scope is None or not ((scope._reuse is True or scope._reuse is AUTO_REUSE)
+                             and scope._custom_getter is None and scope._partitioner is None):
         return None
-    unique = _get_unique_variable_scope(default_name)
-    return scope._name + "/" + unique if scope._name else unique
+    parent = scope._name
+    node = store._node(parent, False) if parent else store._root
+    if node is None:
+        return None
+    siblings = node[1]
+    i = _free_suffix(store, siblings, default_name)
+    last = "%s_%d" % (default_name, i) if i else default_name
+    return (parent + "/" + last if parent else last), siblings, last
 
 
-def _mark_unique_scope(default_name, full_name):
+def _mark_unique_scope(graph, default_name, place):
     """Leave what entering and leaving ``variable_scope(None, default_name)`` leaves behind,
-    without entering it: its name scope and its variable scope ``full_name`` (from
-    ``_next_reusing_scope``) marked used.  Returns the name scope (without ``/``)."""
-    graph = get_default_graph()
-    _validate_scope_name(default_name, nested=bool(graph._thread.name_stack))
-    name_scope = graph.unique_name(default_name)
-    _scope_store(graph).open_and_close(full_name)
+    without entering it: its name scope and its variable scope at ``place`` (from
+    ``_next_reusing_scope``, nothing opened since) marked used.  ``default_name`` is a valid
+    scope name.  Returns the name scope (without ``/``)."""
+    thread = graph._thread
+    stack = thread.name_stack
+    name_scope = graph._uniquify(stack + "/" + default_name if stack else default_name)
+    _, siblings, last = place
+    node = siblings.get(last)
+    if node is None:
+        node = siblings[last] = [0, {}]
+    thread.scope_store._open_and_close(node)
     return name_scope
 
 
