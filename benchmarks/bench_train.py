@@ -7,7 +7,7 @@ best of ``runs`` (default 5) after a warm-up step; the scopevar and torch steps 
 Every side uses ``threads`` threads (default: torch's default; TF's intra- and inter-op pools
 are set to it).  glibc's malloc keeps freed memory in this process (``steady_heap``), so that
 neither side pays page faults for the other's leftovers; ``--default-malloc`` leaves glibc's
-defaults (what a user gets).
+defaults (what a user gets); the minor page faults per step of each side are printed with it.
 
 * the demo network (``scopevar.demo.residual_network``: ``tf.layers`` in a ``make_template``,
   batch 64 of 8x8x1), Adam (lr 0.01): scopevar ``sess.run(train_op)`` of
@@ -25,6 +25,7 @@ import ctypes
 import inspect
 import json
 import os
+import resource
 import sys
 
 import torch
@@ -218,6 +219,15 @@ def resnet_steps():
     return sv, pt
 
 
+def counting_faults(f, counts):
+    """``f`` appending the minor page faults of each call to ``counts``."""
+    def counted(i):
+        start = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        f(i)
+        counts.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - start)
+    return counted
+
+
 def steady_heap():
     """Make glibc's malloc keep the memory freed (no heap trimming, a fixed mmap threshold),
     for every side alike.  By default it hands the top of the heap back to the OS when a free
@@ -240,9 +250,10 @@ def main():
     runs = int(args[0]) if args else 5
     if len(args) > 1:
         torch.set_num_threads(int(args[1]))
-    res = {}
+    res, faults = {}, {}
     for name, steps, per in (("demo", demo_steps, STEPS), ("resnet", resnet_steps, 1)):
-        sv, pt = steps()
+        faults[name] = [[], []]
+        sv, pt = (counting_faults(f, c) for f, c in zip(steps(), faults[name]))
         sv(0), pt(0)
         res[name] = [t / per for t in best_each([sv, pt], runs)]
     tfr = optional(tensorflow, runs)
@@ -258,6 +269,9 @@ def main():
         t_tf = tfr[name] if tfr else float("nan")
         print("| %s | %.1f | %.1f | %.1f | %.3fx | %.2fx |"
               % (label, t_sv * 1e3, t_pt * 1e3, t_tf * 1e3, t_sv / t_pt, t_sv / t_tf))
+    print("minor page faults per step (median; the two sides share one heap): " + "; ".join(
+        "%s scopevar %d, torch %d" % (name, *(sorted(f)[len(f) // 2] / per for f in faults[name]))
+        for name, per in (("demo", STEPS), ("resnet", 1))))
 
 
 if __name__ == "__main__":

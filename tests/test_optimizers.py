@@ -133,6 +133,48 @@ def test_foreach_groups_dtypes():
     assert a.dtype == torch.float64 and abs(a.item() - 0.9) < 1e-6 and abs(b.item() - 0.9) < 1e-5
 
 
+def test_cpu_updates_in_cache_sized_runs_equal_one_pass_per_rule():
+    # 2^18-element runs: the update is applied in several runs, each the rule's exact ops
+    shapes = [[300, 1000], [3], [1000, 200], [70000], [5, 5]]
+    torch.manual_seed(0)
+    init = [torch.randn(s) for s in shapes]
+    grads = [[torch.randn(s) for s in shapes] for _ in range(2)]
+    ws = [tf.get_variable("w%d" % i, initializer=v) for i, v in enumerate(init)]
+    opt = tf.train.MomentumOptimizer(0.01, 0.9)
+    for g in grads:
+        opt.apply_gradients(zip(g, ws))
+    assert tf.train.optimizers._chunks(ws) == [(0, 1), (1, 3), (3, 5)]
+    for i, (v, w) in enumerate(zip(init, ws)):
+        acc = torch.zeros_like(v)
+        for g in grads:
+            acc = acc * 0.9 + g[i]
+            v = v.add(acc, alpha=-0.01)
+        assert torch.equal(w.detach(), v) and torch.equal(opt.get_slot(w, "momentum"), acc)
+
+
+def test_cpu_gradients_live_until_the_next_backward():
+    # as torch's .grad: freed only after the next forward pass, so that glibc does not hand
+    # their memory back to the OS between steps
+    import weakref
+    w, loss = _quad()
+    opt = tf.train.GradientDescentOptimizer(0.1)
+    grad = weakref.ref(opt.compute_gradients(loss)[0][0])
+    assert grad() is not None
+    opt.compute_gradients(loss)
+    assert grad() is None
+
+
+def test_l2_regularizer_gradient_is_tf_l2_loss_grad():
+    # TF: scale * l2_loss(w), whose gradient is L2LossGrad(w, scale) = w * scale
+    torch.manual_seed(0)
+    w = tf.get_variable("w", initializer=torch.randn(3, 3, 4, 8))
+    reg = tf.contrib.layers.l2_regularizer(1e-4)
+    loss = reg(w)
+    assert torch.equal(loss, torch.tensor(1e-4) * ((w * w).sum() / 2))
+    grad, = torch.autograd.grad(loss, w)
+    assert torch.equal(grad, w.detach() * torch.tensor(1e-4)) and grad.stride() == w.stride()
+
+
 def test_errors_and_nothing_half_created():
     opt = tf.train.AdamOptimizer(0.1)
     with pytest.raises(errors.OptimizerArgumentError, match="No variables to optimize."):

@@ -472,7 +472,7 @@ avg_pool2d = avg_pool
 
 def _activation(name, fn, doc):
     def op(features, name=None):
-        return fn(convert_to_tensor(features))
+        return fn(features if isinstance(features, torch.Tensor) else convert_to_tensor(features))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return op
@@ -620,9 +620,27 @@ local_response_normalization = lrn
 # --- losses and classification -------------------------------------------------------------------
 
 def l2_loss(t, name=None):
-    """``sum(t ** 2) / 2``."""
-    t = convert_to_tensor(t)
-    return torch.sum(torch.square(t)) / 2
+    """``sum(t ** 2) / 2``, whose gradient is TF's: ``t * grad``."""
+    return _L2Loss.apply(convert_to_tensor(t))
+
+
+class _L2Loss(torch.autograd.Function):
+    """``sum(t * t) / 2`` with TF's gradient (``L2LossGrad``): one product, where autograd of
+    the expression makes two and adds them (~2.5x the backward time)."""
+    generate_vmap_rule = True
+
+    @staticmethod
+    def forward(t):
+        return (t * t).sum() / 2
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        t, = ctx.saved_tensors
+        return t * grad
 
 
 def _softmax(fn, logits, axis, dim):

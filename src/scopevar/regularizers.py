@@ -15,6 +15,7 @@ import torch
 
 from .errors import RegularizerError
 from .graph import GraphKeys, get_default_graph
+from .nn import l2_loss
 
 
 class _Regularizer:
@@ -55,7 +56,7 @@ def l1_regularizer(scale, scope=None):
 
 def l2_regularizer(scale, scope=None):
     """``scale * sum(w**2) / 2``; a scale of 0 disables it."""
-    return _scaled(scale, lambda w: (w * w).sum() / 2, scope or "l2_regularizer",
+    return _scaled(scale, l2_loss, scope or "l2_regularizer",
                    "Setting a scale less than 0 on a regularizer: %g.")
 
 

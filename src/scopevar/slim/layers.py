@@ -261,14 +261,16 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
         make("moving_mean", True, _ZEROS, False)
         make("moving_variance", True, _ONES, False)
         y = x
-        if rank == 2 and fused and fusable:
+        as_4d = rank == 2 and fused and fusable
+        if as_4d:
             y = x.reshape(x.shape[0], x.shape[1], 1, 1) if cf else \
                 x.reshape(x.shape[0], 1, 1, x.shape[1])
         ax = [1] if cf else [y.dim() - 1]
         y = _bn_apply(y, ax, made.get("gamma"), made.get("beta"), made["moving_mean"],
                       made["moving_variance"], decay, epsilon, bool(is_training),
                       fused and fusable)
-        y = y.reshape(x.shape)
+        if as_4d:
+            y = y.reshape(x.shape)
         if activation_fn is not None:
             y = activation_fn(y)
         return collect_named_outputs(outputs_collections, sc.name, y)
