@@ -306,3 +306,15 @@ def test_an_optimizer_step_spends_the_activity_losses():
     assert names == [[kernel, "net%s/dense/ActivityRegularizer/truediv:0" % k]
                      for k in ("", "_1", "_2", "_3")]       # minimize's step, then 3 runs
     assert [l.name for l in tf.get_collection_ref(tf.GraphKeys.REGULARIZATION_LOSSES)] == [kernel]
+
+
+@pytest.mark.parametrize("cls", [tf.layers.MaxPooling2D, tf.layers.AveragePooling2D])
+def test_pooling_layers_called_again_as_on_their_first_call(cls):
+    # later calls skip nn's checks with the plan of the first call of that input shape
+    x = torch.randn(2, 7, 6, 3)
+    for pool, strides, padding in ((3, 1, "same"), (3, 2, "same"), (2, 2, "valid"), (1, 2, "same")):
+        layer = cls(pool, strides, padding)
+        op = tf.nn.max_pool if cls is tf.layers.MaxPooling2D else tf.nn.avg_pool
+        want = op(x, [1, pool, pool, 1], [1, strides, strides, 1], padding.upper())
+        assert all(torch.equal(layer(x), want) for _ in range(3))
+        assert layer(x[:1]).shape == want[:1].shape

@@ -302,8 +302,8 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
     TF's three ops round three times: within an ulp of TF's, whose batch statistics differ from
     torch's by as much)."""
     rank = x.dim()
-    if fused and rank in (4, 5) and axes in ([1], [rank - 1]):
-        cf = axes == [1]
+    if fused and rank in (4, 5) and len(axes) == 1 and axes[0] in (1, rank - 1):
+        cf = axes[0] == 1
         depth = x.shape[axes[0]]
         g = gamma if gamma is not None else torch.ones(depth, dtype=x.dtype, device=x.device)
         b = beta if beta is not None else torch.zeros(depth, dtype=x.dtype, device=x.device)
@@ -453,13 +453,21 @@ class _Pooling2D(Layer):
         self.strides = _pair(strides, "strides")
         self.padding = _padding(padding)
         self.channels_first = _channels_first(data_format)
+        self._plans = {}        # input shapes -> nn's checked plan
 
     def call(self, inputs):
+        plan = self._plans.get(inputs.shape)
+        if plan is not None:
+            return nn._pooled(self._kind, inputs, *plan)   # what nn's op does once checked
         cf = self.channels_first
         k = [1, 1] + self.pool_size if cf else [1] + self.pool_size + [1]
         s = [1, 1] + self.strides if cf else [1] + self.strides + [1]
-        op = nn.max_pool if self._kind == "max" else nn.avg_pool
-        return op(inputs, k, s, self.padding, data_format="NCHW" if cf else "NHWC")
+        f = "NCHW" if cf else "NHWC"
+        y = (nn.max_pool if self._kind == "max" else nn.avg_pool)(inputs, k, s, self.padding, f)
+        if len(self._plans) >= 64:                  # bounded, whatever the input shapes
+            self._plans.clear()
+        self._plans[inputs.shape] = nn._pool_plan(inputs, k, s, self.padding, f, "", False)
+        return y
 
 
 class MaxPooling2D(_Pooling2D):
@@ -562,7 +570,8 @@ def _functional(cls, args, call=()):
             if layer is not None:
                 _layer_name(graph, base)
                 scope = _mark_unique_scope(graph, base, place)
-                y = layer.call(inputs, *map(args.__getitem__, call))
+                y = layer.call(inputs, *[args[k] for k in call]) if call else \
+                    layer.call(inputs)
                 if layer.activity_regularizer is not None:
                     layer._regularize_activity(y, scope + "/")
                 return y

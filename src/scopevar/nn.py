@@ -409,6 +409,11 @@ def xw_plus_b(x, weights, biases, name=None):
 
 def _pool(kind, x, ksize, strides, padding, data_format, op, explicit):
     x = convert_to_tensor(x)
+    return _pooled(kind, x, *_pool_plan(x, ksize, strides, padding, data_format, op, explicit))
+
+
+def _pool_plan(x, ksize, strides, padding, data_format, op, explicit):
+    """``_pooled``'s arguments after ``kind``, ``x``, with TF's errors for bad ones."""
     cf = _channels_first(data_format or "NHWC", 2, op)
     _check_rank(x, 4, op, x)
     k = _spatial(ksize, 2, cf, "ksize")
@@ -416,16 +421,22 @@ def _pool(kind, x, ksize, strides, padding, data_format, op, explicit):
     sizes = _spatial_sizes(x, cf)
     pads = _pads(padding, sizes, k, s, [1, 1], cf, op, explicit)
     _check_fits(sizes, k, [1, 1], pads, op, x)
-    if k == [1, 1] and not any(sum(pads, ())):      # a 1x1 window (slim's subsample): a view
-        return x[:, :, ::s[0], ::s[1]] if cf else x[:, ::s[0], ::s[1]]
-    x = _nc(x, cf)
-    pad, crop, same = [0, 0], [0, 0], padding == "SAME"
+    pad, crop, same, fill = [0, 0], [0, 0], padding == "SAME", None
     if same:
         # ceil_mode supplies TF's odd pixel after; at stride 1 pad it before too and crop it off
         pad = [hi if st == 1 and hi > lo else lo for (lo, hi), st in zip(pads, s)]
         crop = [p - lo for p, (lo, _) in zip(pad, pads)]
     elif any(sum(pads, ())):                                       # explicit (max_pool only)
-        x = F.pad(x, [e for p in reversed(pads) for e in p], value=-float("inf"))
+        fill = [e for p in reversed(pads) for e in p]
+    return cf, k, s, pad, crop, same, fill
+
+
+def _pooled(kind, x, cf, k, s, pad, crop, same, fill):
+    if k == [1, 1] and not (any(pad) or fill):      # a 1x1 window (slim's subsample): a view
+        return x[:, :, ::s[0], ::s[1]] if cf else x[:, ::s[0], ::s[1]]
+    x = _nc(x, cf)
+    if fill:
+        x = F.pad(x, fill, value=-float("inf"))
     if kind == "max":
         y = F.max_pool2d(x, k, s, pad, ceil_mode=same)
     else:
