@@ -310,9 +310,8 @@ def _bn_apply(x, axes, gamma, beta, moving_mean, moving_variance, momentum, epsi
         if training and g.shape == b.shape == moving_mean.shape == (depth,):
             # nn.fused_batch_norm's training step, without the checks this layer has passed
             if _kernel_moves(x, moving_mean, moving_variance, momentum):
-                y = nn._batch_norm(x if cf else x.movedim(-1, 1), g, b, moving_mean,
-                                   moving_variance, True, 1 - momentum, epsilon)
-                return y if cf else y.movedim(1, -1)
+                return nn._back(nn._batch_norm(nn._nc(x, cf), g, b, moving_mean,
+                                               moving_variance, True, 1 - momentum, epsilon), cf)
             mean, var = g.new_zeros(depth), g.new_zeros(depth)
             y = nn._back(nn._batch_norm(nn._nc(x, cf), g, b, mean, var, True, 1., epsilon), cf)
         else:
