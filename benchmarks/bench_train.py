@@ -7,7 +7,9 @@ best of ``runs`` (default 5) after a warm-up step; the scopevar and torch steps 
 Every side uses ``threads`` threads (default: torch's default; TF's intra- and inter-op pools
 are set to it).  glibc's malloc keeps freed memory in this process (``steady_heap``), so that
 neither side pays page faults for the other's leftovers; ``--default-malloc`` leaves glibc's
-defaults (what a user gets); the minor page faults per step of each side are printed with it.
+defaults, what a user gets, and runs each side in processes of its own (three per side, in
+turn): in one heap, what one side leaves decides where the other faults.  The minor page
+faults per step of each side are printed with the times.
 
 * the demo network (``scopevar.demo.residual_network``: ``tf.layers`` in a ``make_template``,
   batch 64 of 8x8x1), Adam (lr 0.01): scopevar ``sess.run(train_op)`` of
@@ -26,6 +28,7 @@ import inspect
 import json
 import os
 import resource
+import subprocess
 import sys
 
 import torch
@@ -243,23 +246,63 @@ def steady_heap():
     mallopt(-1, 2 ** 31 - 1)                            # M_TRIM_THRESHOLD
 
 
+NETWORKS = {"demo": (demo_steps, STEPS), "resnet": (resnet_steps, 1)}
+
+
+def one_side(name, side, runs):
+    """Time side ``side`` (0: scopevar, 1: torch) of network ``name`` alone in this process:
+    ``(best seconds per step, median minor page faults per step)``."""
+    steps, per = NETWORKS[name]
+    faults = []
+    f = counting_faults(steps()[side], faults)
+    f(0)
+    faults.clear()
+    return best_each([f], runs)[0] / per, sorted(faults)[len(faults) // 2] / per
+
+
+def separately(name, runs, rounds=3):
+    """``one_side`` of each side in a process of its own, the sides in turn, ``rounds`` times:
+    per side, the best time and its page faults (one heap per side, as a user has)."""
+    best = [(float("inf"), 0), (float("inf"), 0)]
+    for _ in range(rounds):
+        for side in (0, 1):
+            out = subprocess.run([sys.executable, os.path.abspath(__file__), "--side", name,
+                                  str(side), str(runs), str(torch.get_num_threads())],
+                                 check=True, capture_output=True, text=True).stdout
+            best[side] = min(best[side], tuple(json.loads(out.strip().splitlines()[-1])))
+    return best
+
+
 def main():
-    args = [a for a in sys.argv[1:] if a != "--default-malloc"]
-    if len(args) == len(sys.argv) - 1:
+    args = sys.argv[1:]
+    if args[:1] == ["--side"]:
+        torch.set_num_threads(int(args[4]))
+        print(json.dumps(one_side(args[1], int(args[2]), int(args[3]))))
+        return
+    default = "--default-malloc" in args
+    args = [a for a in args if a != "--default-malloc"]
+    if not default:
         steady_heap()
     runs = int(args[0]) if args else 5
     if len(args) > 1:
         torch.set_num_threads(int(args[1]))
     res, faults = {}, {}
-    for name, steps, per in (("demo", demo_steps, STEPS), ("resnet", resnet_steps, 1)):
-        faults[name] = [[], []]
-        sv, pt = (counting_faults(f, c) for f, c in zip(steps(), faults[name]))
+    for name, (steps, per) in NETWORKS.items():
+        if default:
+            (t_sv, f_sv), (t_pt, f_pt) = separately(name, runs)
+            res[name], faults[name] = (t_sv, t_pt), (f_sv, f_pt)
+            continue
+        counts = [[], []]
+        sv, pt = (counting_faults(f, c) for f, c in zip(steps(), counts))
         sv(0), pt(0)
         res[name] = [t / per for t in best_each([sv, pt], runs)]
+        faults[name] = [sorted(c)[len(c) // 2] / per for c in counts]
     tfr = optional(tensorflow, runs)
-    print("training step, %d threads, best of %d (ms per step), %s malloc; load average %s"
-          % (torch.get_num_threads(), runs, "default" if "--default-malloc" in sys.argv
-             else "steady", " ".join("%.2f" % a for a in os.getloadavg())))
+    print("training step, %d threads, best of %d (ms per step), %s; load average %s"
+          % (torch.get_num_threads(), runs,
+             "default malloc, each side in processes of its own" if default
+             else "steady malloc, both sides in this process",
+             " ".join("%.2f" % a for a in os.getloadavg())))
     print("| | scopevar | torch | TF v1 graph | scopevar / torch | scopevar / TF |")
     print("|---|---|---|---|---|---|")
     for name, label in (("demo", "demo network, batch %d of 8x8x1, Adam" % DEMO_BATCH),
@@ -269,9 +312,9 @@ def main():
         t_tf = tfr[name] if tfr else float("nan")
         print("| %s | %.1f | %.1f | %.1f | %.3fx | %.2fx |"
               % (label, t_sv * 1e3, t_pt * 1e3, t_tf * 1e3, t_sv / t_pt, t_sv / t_tf))
-    print("minor page faults per step (median; the two sides share one heap): " + "; ".join(
-        "%s scopevar %d, torch %d" % (name, *(sorted(f)[len(f) // 2] / per for f in faults[name]))
-        for name, per in (("demo", STEPS), ("resnet", 1))))
+    print("minor page faults per step (median%s): " % ("" if default else
+                                                        "; the two sides share one heap")
+          + "; ".join("%s scopevar %d, torch %d" % (name, *faults[name]) for name in NETWORKS))
 
 
 if __name__ == "__main__":
