@@ -80,7 +80,8 @@ class Layer:
                  activity_regularizer=None, **kwargs):
         self.trainable = trainable
         self.activity_regularizer = activity_regularizer
-        self._losses = []
+        self._losses = []                       # activity losses, one per call
+        self._weight_losses = []                # the created variables' regularization losses
         self._base_name = name or _snake(type(self).__name__)
         self._given_name = name
         self.name = name or _layer_name(get_default_graph(), self._base_name)
@@ -127,15 +128,20 @@ class Layer:
 
     @property
     def losses(self):
-        """The activity regularization losses of this layer's calls (``activity_regularizer``)
-        since the last optimizer step."""
-        return [item() for item in self._losses if not item.spent]
+        """As TF's: the activity regularization losses of this layer's calls
+        (``activity_regularizer``) since the last optimizer step, then the regularization
+        losses of the variables it created (computed now; none for variables it reused)."""
+        return ([item() for item in self._losses if not item.spent]
+                + [item() for item in self._weight_losses])
 
     def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
                    trainable=True, **kwargs):
+        losses = get_default_graph().get_collection_ref(GraphKeys.REGULARIZATION_LOSSES)
+        created = len(losses)
         v = get_variable(name, shape=shape, dtype=dtype or self.dtype, initializer=initializer,
                          regularizer=regularizer, trainable=trainable and self.trainable)
         self._variables.append(v)
+        self._weight_losses += losses[created:]     # what creating v added (reuse adds none)
         return v
 
     def __call__(self, inputs, *args, **kwargs):

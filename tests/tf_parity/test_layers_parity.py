@@ -221,6 +221,33 @@ out["total"] = ev(tf.losses.get_regularization_loss())
 out["layer"] = [ev(d.losses), len(c.losses)]
 """)
 
+# -- layer.losses: its calls' activity losses, then its created variables' regularization losses --
+
+values("layers_losses_property", X + """
+f = tf.layers.flatten(x)
+d = tf.layers.Dense(3, kernel_initializer=tf.constant_initializer(0.05),
+                    bias_initializer=tf.constant_initializer(0.5),
+                    kernel_regularizer=slim.l2_regularizer(0.1), bias_regularizer=slim.l1_regularizer(0.2),
+                    activity_regularizer=slim.l2_regularizer(0.3))
+d(f); d(f * 2.)
+c = tf.layers.Conv2D(2, 3, kernel_initializer=tf.constant_initializer(0.2),
+                     kernel_regularizer=slim.l2_regularizer(0.5))
+c(x)
+bn = tf.layers.BatchNormalization(gamma_regularizer=slim.l2_regularizer(0.5),
+                                  beta_regularizer=slim.l1_regularizer(0.1),
+                                  beta_initializer=tf.constant_initializer(0.3))
+bn(x, training=True)
+with tf.variable_scope("s"):
+    made = tf.layers.Dense(2, kernel_initializer=tf.constant_initializer(0.1),
+                           kernel_regularizer=slim.l2_regularizer(0.1))
+    made(f)
+with tf.variable_scope("s", reuse=True):
+    reused = tf.layers.Dense(2, kernel_regularizer=slim.l2_regularizer(0.1))
+    reused(f)
+out["losses"] = [ev(d.losses), ev(c.losses), ev(bn.losses), ev(made.losses), len(reused.losses)]
+out["collection"] = ev(tf.losses.get_regularization_losses())
+""")
+
 # -- make_template called in a loop: the names each call sees and leaves (scopevar forgets the
 # names under a finished call's scope and puts them back when asked) --------------------------
 
