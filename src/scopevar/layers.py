@@ -151,7 +151,7 @@ class Layer:
 
     def _call_in(self, name_scope, inputs, *args, **kwargs):
         """``__call__`` whose ops are named in ``name_scope`` (default: the layer's own)."""
-        x = convert_to_tensor(inputs)
+        x = inputs if isinstance(inputs, torch.Tensor) else convert_to_tensor(inputs)
         if not self.built:
             if self.dtype is None:
                 self.dtype = x.dtype if x.is_floating_point() else dtypes.float32
@@ -467,11 +467,12 @@ class _Pooling2D(Layer):
         cf = self.channels_first
         k = [1, 1] + self.pool_size if cf else [1] + self.pool_size + [1]
         s = [1, 1] + self.strides if cf else [1] + self.strides + [1]
-        f = "NCHW" if cf else "NHWC"
-        y = (nn.max_pool if self._kind == "max" else nn.avg_pool)(inputs, k, s, self.padding, f)
+        f, is_max = "NCHW" if cf else "NHWC", self._kind == "max"
+        y = (nn.max_pool if is_max else nn.avg_pool)(inputs, k, s, self.padding, f)
         if len(self._plans) >= 64:                  # bounded, whatever the input shapes
             self._plans.clear()
-        self._plans[inputs.shape] = nn._pool_plan(inputs, k, s, self.padding, f, "", False)
+        self._plans[inputs.shape] = nn._pool_plan(inputs, k, s, self.padding, f,
+                                                  "MaxPool" if is_max else "AvgPool", is_max)
         return y
 
 
@@ -575,11 +576,7 @@ def _functional(cls, args, call=()):
             if layer is not None:
                 _layer_name(graph, base)
                 scope = _mark_unique_scope(graph, base, place)
-                y = layer.call(inputs, *[args[k] for k in call]) if call else \
-                    layer.call(inputs)
-                if layer.activity_regularizer is not None:
-                    layer._regularize_activity(y, scope + "/")
-                return y
+                return layer._call_in(scope + "/", inputs, *[args[k] for k in call])
     args = dict(args)
     del args["inputs"]
     call_args = {k: args.pop(k) for k in call}
